@@ -1,0 +1,81 @@
+/**
+ * Messages between the server process and an engine worker process (one worker per loaded model).
+ * Sent over Node's IPC channel with the "advanced" serialization, so typed arrays travel as they are.
+ */
+
+export type ModelKind = "llm" | "embeddings";
+
+export type LoadOptions = {
+    modelPath: string;
+    kind: ModelKind;
+    /** Tokens per sequence. */
+    contextLength: number;
+    /** Sequences (parallel requests) in the LLM's context. */
+    parallel: number;
+    threads: number;
+    /** node-llama-cpp's GPU choice: "auto" uses CUDA/Vulkan/Metal when a prebuilt binary works, else the CPU. */
+    gpu: "auto" | false;
+};
+
+export type RuntimeDescription = { name: string; version: string; supportedFormats: string[] };
+
+export type LoadedModelDescription = {
+    contextLength: number;
+    parallel: number;
+    threads: number;
+    runtime: RuntimeDescription;
+    /** Bytes of the weights as loaded. */
+    sizeBytes: number;
+    /** Whether a prompt that does not start with BOS gets one, per the model's tokenizer settings. */
+    prependsBos: boolean;
+};
+
+export type SamplingParams = {
+    temperature: number;
+    topK: number;
+    topP: number;
+    minP: number;
+    repeatPenalty: number;
+    presencePenalty: number;
+    frequencyPenalty: number;
+    /** Always set: the service draws a random one when the request has none. */
+    seed: number;
+};
+
+export type GenerationParams = {
+    /** Text to evaluate; special tokens in it (`<|im_start|>`) are parsed as such. */
+    prompt: string;
+    /** `null`: until end of generation or the context is full. */
+    maxTokens: number | null;
+    stop: string[];
+    sampling: SamplingParams;
+};
+
+export type StopReason =
+    | "eosFound"
+    | "stopStringFound"
+    | "maxPredictedTokensReached"
+    | "contextLengthReached"
+    | "userStopped"
+    | "modelUnloaded"
+    | "failed";
+
+export type EngineFailureDescription =
+    | { kind: "contextLengthExceeded"; promptTokens: number; contextLength: number }
+    | { kind: "engine"; message: string };
+
+export type ToWorker =
+    | { type: "load"; options: LoadOptions }
+    | { type: "generate"; id: number; params: GenerationParams }
+    | { type: "embed"; id: number; inputs: string[] }
+    | { type: "cancel"; id: number }
+    | { type: "shutdown" };
+
+export type FromWorker =
+    | { type: "loaded"; model: LoadedModelDescription }
+    | { type: "loadFailed"; message: string }
+    | { type: "accepted"; id: number; promptTokens: number }
+    | { type: "token"; id: number; text: string }
+    | { type: "done"; id: number; stopReason: StopReason; completionTokens: number; text: string }
+    | { type: "embedded"; id: number; vectors: Float32Array[]; tokenCounts: number[] }
+    | { type: "failed"; id: number; error: EngineFailureDescription };

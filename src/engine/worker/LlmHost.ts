@@ -1,0 +1,138 @@
+/**
+ * One loaded LLM inside an engine worker: its context, a pool of sequences, and the generation loop.
+ * Runs only in the worker process.
+ */
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { EngineFailureDescription, GenerationParams, StopReason } from "../protocol.js";
+import { StopStringDetector } from "../StopStringDetector.js";
+import { SequencePool } from "./SequencePool.js";
+import { TokenTextDecoder } from "./TokenTextDecoder.js";
+
+/** How many recent tokens repeat/presence/frequency penalties look at (llama.cpp's and LM Studio's default). */
+const penaltyWindow = 64;
+
+export type GenerationCallbacks = {
+    accepted(promptTokens: number): void;
+    token(text: string): void;
+    done(stopReason: StopReason, completionTokens: number, text: string): void;
+    failed(error: EngineFailureDescription): void;
+};
+
+export class GenerationRejected extends Error {
+    constructor(readonly description: EngineFailureDescription) {
+        super(description.kind);
+    }
+}
+
+export class LlmHost {
+    private readonly pool: SequencePool;
+
+    constructor(private readonly model: LlamaModel, private readonly context: LlamaContext) {
+        this.pool = new SequencePool(context);
+    }
+
+    get contextLength(): number {
+        return this.context.contextSize;
+    }
+
+    get prependsBos(): boolean {
+        return this.model.tokens.shouldPrependBosToken;
+    }
+
+    tokenizePrompt(prompt: string): Token[] {
+        const tokens = this.model.tokenize(prompt, true);
+        const bos = this.model.tokens.bos;
+        if (this.prependsBos && bos !== null && tokens[0] !== bos) tokens.unshift(bos);
+        return tokens;
+    }
+
+    async generate(params: GenerationParams, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
+        const promptTokens = this.tokenizePrompt(params.prompt);
+        if (promptTokens.length === 0) promptTokens.push(...this.fallbackFirstToken());
+        if (promptTokens.length >= this.contextLength) {
+            callbacks.failed({ kind: "contextLengthExceeded", promptTokens: promptTokens.length, contextLength: this.contextLength });
+            return;
+        }
+        callbacks.accepted(promptTokens.length);
+        let sequence: LlamaContextSequence;
+        try {
+            sequence = await this.pool.acquire(signal);
+        } catch {
+            callbacks.done("userStopped", 0, "");
+            return;
+        }
+        try {
+            await this.runGeneration(sequence, promptTokens, params, signal, callbacks);
+        } catch (error) {
+            callbacks.failed({ kind: "engine", message: error instanceof Error ? error.message : String(error) });
+        } finally {
+            this.pool.release(sequence);
+        }
+    }
+
+    /** An empty prompt still needs one token to predict from. */
+    private fallbackFirstToken(): Token[] {
+        const start = this.model.tokens.bos ?? this.model.tokens.eos;
+        return start === null ? [] : [start];
+    }
+
+    private async runGeneration(sequence: LlamaContextSequence, promptTokens: Token[], params: GenerationParams,
+        signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
+        await sequence.clearHistory();
+        const { sampling } = params;
+        const recentTokens = promptTokens.slice(-penaltyWindow);
+        const decoder = new TokenTextDecoder(this.model);
+        const stops = new StopStringDetector(params.stop);
+        let completionTokens = 0;
+        let stopReason: StopReason = "eosFound";
+        if (params.maxTokens === 0) {
+            callbacks.done("maxPredictedTokensReached", 0, "");
+            return;
+        }
+        const evaluation = sequence.evaluate(promptTokens, {
+            temperature: sampling.temperature,
+            topK: sampling.topK,
+            topP: sampling.topP,
+            minP: sampling.minP,
+            seed: sampling.seed,
+            repeatPenalty: {
+                punishTokens: () => recentTokens,
+                maxPunishTokens: penaltyWindow,
+                penalty: sampling.repeatPenalty,
+                presencePenalty: sampling.presencePenalty,
+                frequencyPenalty: sampling.frequencyPenalty
+            }
+        });
+        for await (const token of evaluation) {
+            completionTokens++;
+            recentTokens.push(token);
+            if (recentTokens.length > penaltyWindow) recentTokens.shift();
+            const text = stops.push(decoder.push(token));
+            callbacks.token(text);
+            if (stops.stopped) {
+                stopReason = "stopStringFound";
+                break;
+            }
+            if (signal.aborted) {
+                stopReason = "userStopped";
+                break;
+            }
+            if (params.maxTokens !== null && completionTokens >= params.maxTokens) {
+                stopReason = "maxPredictedTokensReached";
+                break;
+            }
+            // The token just yielded takes the next cell; stop before the context would have to shift.
+            if (sequence.nextTokenIndex + 1 >= this.contextLength) {
+                stopReason = "contextLengthReached";
+                break;
+            }
+        }
+        let rest = "";
+        if (!stops.stopped) {
+            rest = stops.push(decoder.flush());
+            if (stops.stopped) stopReason = "stopStringFound";
+            else rest += stops.flush();
+        }
+        callbacks.done(stopReason, completionTokens, rest);
+    }
+}

@@ -1,0 +1,135 @@
+/**
+ * Entry point of an engine worker: a child process that loads one model and serves generation or embedding
+ * jobs for it over IPC. Inference lives in its own process so that llama.cpp's threads and the decode loop own
+ * this process's libuv pool (UV_THREADPOOL_SIZE=1, set by the parent), and so that an abort inside llama.cpp
+ * on a bad file ends this process, never the server.
+ */
+import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import type { FromWorker, LoadOptions, LoadedModelDescription, ToWorker } from "../protocol.js";
+import { EmbeddingHost } from "./EmbeddingHost.js";
+import { LlmHost } from "./LlmHost.js";
+
+function send(message: FromWorker): void {
+    process.send?.(message);
+}
+
+const platformNames: Partial<Record<NodeJS.Platform, string>> = { darwin: "mac", win32: "windows", linux: "linux" };
+
+function runtimeName(llama: Llama): string {
+    const platform = platformNames[process.platform] ?? process.platform;
+    return `llama.cpp-${platform}-${process.arch}-${llama.gpu === false ? "cpu" : llama.gpu}`;
+}
+
+/** node-llama-cpp's levels, most severe first. */
+const logLevelOrder = Object.values(LlamaLogLevel);
+/** How much of llama.cpp's log reaches stderr: LMHOST_ENGINE_LOG_LEVEL, one of node-llama-cpp's levels; default error. */
+const printedLevel = logLevelOrder.find((level) => level === process.env.LMHOST_ENGINE_LOG_LEVEL) ?? LlamaLogLevel.error;
+/** llama.cpp's recent error lines: a failed load reports why in its log, not in the exception. */
+const recentErrors: string[] = [];
+
+function logFromLlama(level: LlamaLogLevel, message: string): void {
+    const line = message.trim();
+    if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) {
+        recentErrors.push(line.replace(/^llama_model_load: error loading model: /, ""));
+        if (recentErrors.length > 3) recentErrors.shift();
+    }
+    if (logLevelOrder.indexOf(level) <= logLevelOrder.indexOf(printedLevel)) process.stderr.write(`[llama.cpp] ${line}\n`);
+}
+
+let host: LlmHost | EmbeddingHost | undefined;
+const running = new Map<number, AbortController>();
+
+async function load(options: LoadOptions): Promise<LoadedModelDescription> {
+    const llama = await getLlama({
+        build: "never",
+        gpu: options.gpu,
+        maxThreads: options.threads,
+        logLevel: LlamaLogLevel.warn,
+        logger: logFromLlama
+    });
+    const model = await llama.loadModel({ modelPath: options.modelPath });
+    const runtime = { name: runtimeName(llama), version: llama.llamaCppRelease.release, supportedFormats: ["gguf"] };
+    if (options.kind === "embeddings") {
+        const contextLength = Math.min(options.contextLength, model.trainContextSize);
+        const context = await model.createEmbeddingContext({ contextSize: contextLength, threads: options.threads });
+        host = new EmbeddingHost(context, contextLength);
+        return { contextLength, parallel: 1, threads: options.threads, runtime, sizeBytes: model.size, prependsBos: false };
+    }
+    const context = await model.createContext({
+        contextSize: options.contextLength,
+        sequences: options.parallel,
+        threads: options.threads,
+        failedCreationRemedy: false
+    });
+    const llm = new LlmHost(model, context);
+    host = llm;
+    return {
+        contextLength: llm.contextLength, parallel: options.parallel, threads: options.threads, runtime,
+        sizeBytes: model.size, prependsBos: llm.prependsBos
+    };
+}
+
+function engineMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+async function handle(message: ToWorker): Promise<void> {
+    switch (message.type) {
+        case "load":
+            try {
+                send({ type: "loaded", model: await load(message.options) });
+            } catch (error) {
+                const details = recentErrors.length > 0 ? ` (llama.cpp: ${recentErrors.join("; ")})` : "";
+                send({ type: "loadFailed", message: engineMessage(error) + details });
+            }
+            return;
+        case "generate": {
+            const { id } = message;
+            if (!(host instanceof LlmHost)) {
+                send({ type: "failed", id, error: { kind: "engine", message: "this worker holds no LLM" } });
+                return;
+            }
+            const controller = new AbortController();
+            running.set(id, controller);
+            try {
+                await host.generate(message.params, controller.signal, {
+                    accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
+                    token: (text) => send({ type: "token", id, text }),
+                    done: (stopReason, completionTokens, text) => send({ type: "done", id, stopReason, completionTokens, text }),
+                    failed: (error) => send({ type: "failed", id, error })
+                });
+            } finally {
+                running.delete(id);
+            }
+            return;
+        }
+        case "embed": {
+            const { id } = message;
+            if (!(host instanceof EmbeddingHost)) {
+                send({ type: "failed", id, error: { kind: "engine", message: "this worker holds no embedding model" } });
+                return;
+            }
+            const controller = new AbortController();
+            running.set(id, controller);
+            try {
+                const result = await host.embed(message.inputs, controller.signal);
+                send("kind" in result ? { type: "failed", id, error: result } : { type: "embedded", id, ...result });
+            } catch (error) {
+                send({ type: "failed", id, error: { kind: "engine", message: engineMessage(error) } });
+            } finally {
+                running.delete(id);
+            }
+            return;
+        }
+        case "cancel":
+            running.get(message.id)?.abort();
+            return;
+        case "shutdown":
+            for (const controller of running.values()) controller.abort();
+            process.exit(0);
+    }
+}
+
+process.on("message", (message: ToWorker) => void handle(message));
+// The server is gone: nothing is left to serve.
+process.on("disconnect", () => process.exit(0));

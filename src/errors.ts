@@ -1,0 +1,91 @@
+/**
+ * The error registry. Domain code throws these; each HTTP surface turns them into the OpenAI-shaped envelope
+ * `{"error":{"message","type","param","code"}}` in one place. Nothing here knows about HTTP beyond the status
+ * number each error carries.
+ */
+
+/** The `type` field of an OpenAI error envelope. */
+export type ApiErrorType =
+    | "invalid_request_error"
+    | "not_found_error"
+    | "authentication_error"
+    | "server_error"
+    | "overloaded_error"
+    | "insufficient_storage_error";
+
+export class ApiError extends Error {
+    constructor(
+        message: string,
+        readonly status: number,
+        readonly type: ApiErrorType,
+        readonly code: string | null,
+        readonly param: string | null = null
+    ) {
+        super(message);
+        this.name = new.target.name;
+    }
+}
+
+/** A request that is well-formed JSON but asks for something invalid. */
+export class InvalidRequest extends ApiError {
+    constructor(message: string, param: string | null = null, code: string | null = "invalid_request") {
+        super(message, 400, "invalid_request_error", code, param);
+    }
+}
+
+export class ModelNotFound extends ApiError {
+    constructor(requested: string, availableIds: readonly string[]) {
+        const available = availableIds.length > 0 ? availableIds.join(", ") : "none (the models folder is empty)";
+        super(`Model "${requested}" not found. Available models: ${available}`, 404, "invalid_request_error",
+            "model_not_found", "model");
+    }
+}
+
+export class AmbiguousModel extends ApiError {
+    constructor(requested: string, candidates: readonly string[]) {
+        super(`Model "${requested}" matches several models: ${candidates.join(", ")}. Use one of these ids.`, 400,
+            "invalid_request_error", "ambiguous_model", "model");
+    }
+}
+
+/** A chat/completion request sent to an embedding model, or the other way round. */
+export class WrongModelType extends ApiError {
+    constructor(modelId: string, modelType: string, endpoint: string) {
+        super(`Model "${modelId}" is an ${modelType === "embeddings" ? "embedding model" : "LLM"} and cannot serve ${endpoint}.`,
+            400, "invalid_request_error", "model_not_supported", "model");
+    }
+}
+
+export class ContextLengthExceeded extends ApiError {
+    constructor(promptTokens: number, contextLength: number, param: string) {
+        super(`The prompt is ${promptTokens} tokens long, but the model's context holds ${contextLength} tokens ` +
+            `(including at least one generated token). Shorten the prompt or load the model with a larger context length.`,
+        400, "invalid_request_error", "context_length_exceeded", param);
+    }
+}
+
+export class RouteNotFound extends ApiError {
+    constructor(method: string, url: string) {
+        super(`Unknown route: ${method} ${url}`, 404, "invalid_request_error", "route_not_found");
+    }
+}
+
+export class ModelLoadFailed extends ApiError {
+    constructor(modelId: string, reason: string) {
+        super(`Failed to load model "${modelId}": ${reason}`, 500, "server_error", "model_load_failed");
+    }
+}
+
+/** The inference engine failed while serving a request (including its process exiting). */
+export class EngineFailure extends ApiError {
+    constructor(reason: string) {
+        super(`The inference engine failed: ${reason}`, 500, "server_error", "engine_failure");
+    }
+}
+
+/** The request was cancelled by its client; never sent to anyone, used to unwind. */
+export class ClientCancelled extends ApiError {
+    constructor() {
+        super("The client cancelled the request.", 499, "invalid_request_error", "client_cancelled");
+    }
+}

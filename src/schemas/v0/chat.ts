@@ -1,0 +1,54 @@
+import { Type, type Static } from "typebox";
+import { SamplingFields } from "../sampling.js";
+import { CompletionUsage, ModelInfo, Runtime, Stats } from "./common.js";
+import { ChatMessage } from "../messages.js";
+
+export const V0ChatRequest = Type.Object({
+    model: Type.String({ minLength: 1, maxLength: 1024 }),
+    messages: Type.Array(ChatMessage, { minItems: 1, maxItems: 10_000 }),
+    ...SamplingFields
+});
+export type V0ChatRequest = Static<typeof V0ChatRequest>;
+
+export const V0ChatResponse = Type.Object({
+    id: Type.String(),
+    object: Type.Literal("chat.completion"),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(Type.Object({
+        index: Type.Integer(),
+        logprobs: Type.Union([Type.Null(), Type.Object({})]),
+        finish_reason: Type.String(),
+        message: Type.Object({
+            role: Type.String(),
+            content: Type.String()
+        }, { additionalProperties: false })
+    }, { additionalProperties: false })),
+    usage: CompletionUsage,
+    stats: Stats,
+    model_info: ModelInfo,
+    runtime: Runtime
+}, { additionalProperties: false });
+export type V0ChatResponse = Static<typeof V0ChatResponse>;
+
+/** A streamed piece: one per generated token, then one with finish_reason, then one with empty choices and the totals. */
+export const V0ChatChunk = Type.Object({
+    id: Type.String(),
+    object: Type.Literal("chat.completion.chunk"),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(Type.Object({
+        index: Type.Integer(),
+        delta: Type.Object({
+            role: Type.Optional(Type.String()),
+            content: Type.Optional(Type.String())
+        }, { additionalProperties: false }),
+        logprobs: Type.Null(),
+        finish_reason: Type.Union([Type.String(), Type.Null()])
+    }, { additionalProperties: false })),
+    usage: Type.Optional(CompletionUsage),
+    stats: Type.Optional(Stats),
+    model_info: Type.Optional(ModelInfo),
+    runtime: Type.Optional(Runtime)
+}, { additionalProperties: false });
+export type V0ChatChunk = Static<typeof V0ChatChunk>;
