@@ -1,0 +1,58 @@
+/** `lmhost serve`: start the API server in the foreground. */
+import { Command, Option } from "commander";
+import { ConfigError, defaultModelsDir, resolveConfig, type RawServeOptions } from "../config.js";
+import { ConsoleLogger } from "../consoleLogger.js";
+import { startServer } from "../server.js";
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function serveCommand(): Command {
+    return new Command("serve")
+        .description("Start the API server (LM Studio REST API v0 on /api/v0)")
+        .addOption(new Option("--port <port>", "port to listen on").env("LMHOST_PORT").default("1234"))
+        .addOption(new Option("--host <host>", "address to bind; anything but loopback exposes the server to the network")
+            .env("LMHOST_HOST").default("127.0.0.1"))
+        .addOption(new Option("--models-dir <dir>",
+            `folder holding <publisher>/<repo>/<file>.gguf; repeatable (default: LM Studio's models folder, here ${defaultModelsDir()})`)
+            .env("LMHOST_MODELS_DIR").argParser(collect))
+        .addOption(new Option("--threads <n>", "CPU threads per model (default: this machine's CPU budget)").env("LMHOST_THREADS"))
+        .addOption(new Option("--context-length <n>", "context length per sequence (default: min(model's trained length, 4096))")
+            .env("LMHOST_CONTEXT_LENGTH"))
+        .addOption(new Option("--parallel <n>", "requests one LLM serves at once").env("LMHOST_PARALLEL").default("4"))
+        .addOption(new Option("--gpu <mode>", "auto: offload to a GPU when one works; off: CPU only").env("LMHOST_GPU")
+            .choices(["auto", "off"]).default("auto"))
+        .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
+            .choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+        .action(async (options: RawServeOptions) => {
+            let config;
+            try {
+                config = resolveConfig(options);
+            } catch (error) {
+                if (error instanceof ConfigError) fail(error.message);
+                throw error;
+            }
+            const logger = new ConsoleLogger(config.logLevel);
+            const server = await startServer(config, logger).catch((error: NodeJS.ErrnoException) => {
+                if (error.code === "EADDRINUSE") fail(`port ${config.port} on ${config.host} is already in use`);
+                if (error.code === "EADDRNOTAVAIL") fail(`cannot bind to ${config.host}: no such local address`);
+                fail(error.message);
+            });
+            const models = await server.catalog.list();
+            const where = config.modelsDirs.join(", ");
+            logger.info(models.length > 0
+                ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`
+                : `No models found in ${where}; put GGUF files at <folder>/<publisher>/<repo>/<file>.gguf`);
+            logger.info(`Engine threads per model: ${server.threads}${config.threads === null ? " (this machine's CPU budget; --threads overrides)" : ""}`);
+            const shutdown = async () => {
+                await server.close();
+                process.exit(0);
+            };
+            process.once("SIGINT", () => void shutdown());
+            process.once("SIGTERM", () => void shutdown());
+        });
+}
+
+function fail(message: string): never {
+    process.stderr.write(`lmhost: ${message}\n`);
+    process.exit(1);
+}

@@ -1,0 +1,93 @@
+/**
+ * Command-line flags and environment variables -> one validated, typed Config.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism, homedir } from "node:os";
+import path from "node:path";
+import type { LogLevel } from "./consoleLogger.js";
+
+export type Config = {
+    host: string;
+    port: number;
+    /** Folders scanned for `<publisher>/<repo>/<file>.gguf`. */
+    modelsDirs: string[];
+    /** CPU threads per model; `null`: the measured default for this machine's CPU budget. */
+    threads: number | null;
+    /** Context length per sequence; `null`: min(model's trained length, 4096). */
+    contextLength: number | null;
+    /** Parallel sequences per LLM. */
+    parallel: number;
+    gpu: "auto" | false;
+    logLevel: LogLevel;
+};
+
+export class ConfigError extends Error {}
+
+/** LM Studio's home: the path in ~/.lmstudio-home-pointer, else ~/.cache/lm-studio if present, else ~/.lmstudio. */
+export function lmStudioHome(home = homedir()): string {
+    const pointer = path.join(home, ".lmstudio-home-pointer");
+    if (existsSync(pointer)) {
+        const target = readFileSync(pointer, "utf8").trim();
+        if (target !== "") return target;
+    }
+    const legacy = path.join(home, ".cache", "lm-studio");
+    return existsSync(legacy) ? legacy : path.join(home, ".lmstudio");
+}
+
+export const defaultModelsDir = (home = homedir()) => path.join(lmStudioHome(home), "models");
+
+function integer(name: string, value: string | number | undefined, min: number, max: number): number | undefined {
+    if (value === undefined) return undefined;
+    const parsed = typeof value === "number" ? value : Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return parsed;
+}
+
+export type RawServeOptions = {
+    host?: string;
+    port?: string | number;
+    modelsDir?: string | string[];
+    threads?: string | number;
+    contextLength?: string | number;
+    parallel?: string | number;
+    gpu?: string | boolean;
+    logLevel?: string;
+};
+
+export function resolveConfig(raw: RawServeOptions): Config {
+    const dirs = raw.modelsDir === undefined ? [defaultModelsDir()] : Array.isArray(raw.modelsDir) ? raw.modelsDir : [raw.modelsDir];
+    const logLevel = raw.logLevel ?? "info";
+    if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) throw new ConfigError(`unknown log level "${logLevel}"`);
+    const gpu = raw.gpu === undefined || raw.gpu === true || raw.gpu === "auto" ? "auto"
+        : raw.gpu === false || raw.gpu === "off" || raw.gpu === "false" ? false : undefined;
+    if (gpu === undefined) throw new ConfigError(`--gpu must be "auto" or "off", got "${raw.gpu}"`);
+    return {
+        host: raw.host ?? "127.0.0.1",
+        port: integer("--port", raw.port, 0, 65535) ?? 1234,
+        modelsDirs: dirs.map((dir) => path.resolve(dir)),
+        threads: integer("--threads", raw.threads, 1, 1024) ?? null,
+        contextLength: integer("--context-length", raw.contextLength, 32, 10_000_000) ?? null,
+        parallel: integer("--parallel", raw.parallel, 1, 64) ?? 4,
+        gpu,
+        logLevel: logLevel as LogLevel
+    };
+}
+
+/**
+ * CPUs this process may really use: the smaller of the CPUs it may run on and its cgroup quota (containers
+ * often get a quota below the host's core count).
+ */
+export function cpuBudget(): number {
+    let budget = availableParallelism();
+    try {
+        const [quota, period] = readFileSync("/sys/fs/cgroup/cpu.max", "utf8").trim().split(/\s+/);
+        if (quota !== undefined && quota !== "max" && period !== undefined) {
+            budget = Math.min(budget, Math.max(1, Math.floor(Number(quota) / Number(period))));
+        }
+    } catch {
+        // No cgroup v2 quota to honour.
+    }
+    return budget;
+}

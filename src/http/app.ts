@@ -1,0 +1,72 @@
+/**
+ * Builds the HTTP application without listening, so tests and the CLI share it.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { RouteNotFound } from "../errors.js";
+import type { InferenceService } from "../services/InferenceService.js";
+import type { ModelService } from "../services/ModelService.js";
+import { toHttpError } from "./errorEnvelope.js";
+import { v0ChatRoutes } from "./routes/v0/chat.js";
+import { v0CompletionRoutes } from "./routes/v0/completions.js";
+import { v0EmbeddingRoutes } from "./routes/v0/embeddings.js";
+import { v0ModelRoutes } from "./routes/v0/models.js";
+
+export type Services = {
+    models: ModelService;
+    inference: InferenceService;
+};
+
+export type RouteDependencies = { services: Services };
+
+export type AppOptions = {
+    services: Services;
+    /** Largest accepted request body in bytes. Default 32 MiB. */
+    bodyLimit?: number;
+    /** Pino-compatible logger for unexpected errors; none: errors are not logged. */
+    loggerInstance?: FastifyBaseLogger;
+    /** Log every request and response. Default false. */
+    logRequests?: boolean;
+};
+
+declare module "fastify" {
+    interface FastifyRequest {
+        /** `performance.now()` when the request arrived. */
+        receivedAt: number;
+    }
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+    const app = Fastify({
+        ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
+        logController: new LogController({ disableRequestLogging: !options.logRequests }),
+        bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+        // JSON bodies are typed by their clients: "0.5" is not a temperature.
+        ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+        return503OnClosing: true
+    }).withTypeProvider<TypeBoxTypeProvider>();
+
+    // Only JSON bodies: Fastify's text/plain parser would turn a wrong content type into a confusing 400.
+    app.removeContentTypeParser("text/plain");
+    app.decorateRequest("receivedAt", 0);
+    app.addHook("onRequest", async (request) => {
+        request.receivedAt = performance.now();
+    });
+
+    app.setErrorHandler((error, request, reply) => {
+        const { status, body, unexpected } = toHttpError(error);
+        if (unexpected) request.log.error(error);
+        return reply.status(status).send(body);
+    });
+    app.setNotFoundHandler((request, reply) => {
+        const { status, body } = toHttpError(new RouteNotFound(request.method, request.url.split("?")[0] ?? ""));
+        return reply.status(status).send(body);
+    });
+
+    const dependencies: RouteDependencies = { services: options.services };
+    await app.register(v0ModelRoutes, dependencies);
+    await app.register(v0ChatRoutes, dependencies);
+    await app.register(v0CompletionRoutes, dependencies);
+    await app.register(v0EmbeddingRoutes, dependencies);
+    return app;
+}

@@ -1,0 +1,69 @@
+/**
+ * Turns any error into the OpenAI-shaped envelope and a status code: the one place where errors meet HTTP.
+ * Stack traces and internal messages of unexpected errors never reach clients; they are logged instead.
+ */
+import type { FastifyError } from "fastify";
+import { ApiError } from "../errors.js";
+import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
+
+type ValidationIssue = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
+
+export type HttpError = { status: number; body: ErrorEnvelope; unexpected: boolean };
+
+/** `/messages/0/role` -> `messages[0].role`, the way OpenAI names parameters. */
+export function parameterName(instancePath: string): string {
+    return instancePath.split("/").filter(Boolean)
+        .map((segment, index) => (/^\d+$/.test(segment) ? `[${segment}]` : index === 0 ? segment : `.${segment}`))
+        .join("");
+}
+
+function describeIssue(issue: ValidationIssue): string {
+    if (issue.keyword === "enum" && Array.isArray(issue.params.allowedValues)) {
+        return `must be one of: ${issue.params.allowedValues.join(", ")}`;
+    }
+    return issue.message ?? "is invalid";
+}
+
+/** One readable sentence from ajv's issues: the first field that failed, with every way it could have passed. */
+export function validationMessage(issues: ValidationIssue[], context: string | undefined): { message: string; param: string | null } {
+    const first = issues[0];
+    if (first === undefined) return { message: "Invalid request.", param: null };
+    if (first.keyword === "required") {
+        const missing = String(first.params.missingProperty);
+        const param = parameterName(`${first.instancePath}/${missing}`);
+        return { message: `Missing required parameter: '${param}'.`, param };
+    }
+    const param = parameterName(first.instancePath);
+    const sameField = issues.filter((issue) => issue.instancePath === first.instancePath && issue.keyword !== "anyOf");
+    const reasons = [...new Set(sameField.map(describeIssue))].join(" or ");
+    if (param === "") return { message: `Invalid request ${context ?? "body"}: ${reasons}.`, param: null };
+    return { message: `Invalid value for '${param}': ${reasons}.`, param };
+}
+
+const fastifyCodes: Record<string, string> = {
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+    FST_ERR_CTP_BODY_TOO_LARGE: "request_too_large",
+    FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
+    FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json"
+};
+
+export function toHttpError(error: unknown): HttpError {
+    const envelope = (message: string, type: string, code: string | null, param: string | null = null): ErrorEnvelope =>
+        ({ error: { message, type, param, code } });
+    if (error instanceof ApiError) {
+        return { status: error.status, body: envelope(error.message, error.type, error.code, error.param), unexpected: false };
+    }
+    const fastifyError = error as Partial<FastifyError> & { validation?: ValidationIssue[] };
+    if (Array.isArray(fastifyError.validation)) {
+        const { message, param } = validationMessage(fastifyError.validation, fastifyError.validationContext);
+        return { status: 400, body: envelope(message, "invalid_request_error", "invalid_request", param), unexpected: false };
+    }
+    const status = fastifyError.statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+        const code = fastifyError.code ?? "";
+        const isJson = error instanceof SyntaxError || code.includes("JSON");
+        const message = isJson ? `Malformed JSON in request body: ${fastifyError.message}` : fastifyError.message ?? "Bad request";
+        return { status, body: envelope(message, "invalid_request_error", fastifyCodes[code] ?? (isJson ? "invalid_json" : "invalid_request")), unexpected: false };
+    }
+    return { status: 500, body: envelope("Internal server error.", "server_error", "internal_error"), unexpected: true };
+}

@@ -1,0 +1,59 @@
+/**
+ * Composes the server from a Config: catalog, lifecycle, services and the HTTP app, then listens.
+ */
+import type { FastifyInstance } from "fastify";
+import { cpuBudget, type Config } from "./config.js";
+import { ConsoleLogger } from "./consoleLogger.js";
+import { buildApp } from "./http/app.js";
+import type { Logger } from "./logger.js";
+import { ModelCatalog } from "./models/catalog/ModelCatalog.js";
+import { ModelLifecycle } from "./models/lifecycle/ModelLifecycle.js";
+import { InferenceService } from "./services/InferenceService.js";
+import { ModelService } from "./services/ModelService.js";
+
+export type RunningServer = {
+    app: FastifyInstance;
+    url: string;
+    catalog: ModelCatalog;
+    lifecycle: ModelLifecycle;
+    threads: number;
+    close(): Promise<void>;
+};
+
+/**
+ * Threads per model when --threads is not given: every CPU of this process's budget. Measured on a 2-vCPU
+ * machine (README, "Threads"): with each engine in its own process and that process's libuv pool at one
+ * thread, decoding with 2 threads beats 1 thread; node-llama-cpp's own default (at least 4) oversubscribes.
+ */
+export function defaultThreads(): number {
+    return cpuBudget();
+}
+
+export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
+    const threads = config.threads ?? defaultThreads();
+    const catalog = new ModelCatalog(config.modelsDirs, logger);
+    const lifecycle = new ModelLifecycle({ contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu }, logger);
+    const services = { models: new ModelService(catalog, lifecycle), inference: new InferenceService(catalog, lifecycle) };
+    const app = await buildApp({
+        services,
+        loggerInstance: logger instanceof ConsoleLogger ? logger : undefined,
+        logRequests: config.logLevel === "debug"
+    });
+    try {
+        await app.listen({ host: config.host, port: config.port, listenTextResolver: (address) => `lmhost listening on ${address}` });
+    } catch (error) {
+        await app.close();
+        throw error;
+    }
+    const address = app.server.address();
+    const port = typeof address === "object" && address !== null ? address.port : config.port;
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    return {
+        app, catalog, lifecycle, threads,
+        url: `http://${host}:${port}`,
+        async close() {
+            await app.close();
+            await lifecycle.unloadAll();
+        }
+    };
+}
