@@ -1,0 +1,62 @@
+/**
+ * Decode speed of node-llama-cpp alone at 1 thread and at this machine's CPU budget, with libuv's default
+ * thread pool and with the one-thread pool lmhost's engine processes get. Runs are interleaved and repeated;
+ * the table shows medians and each setting's speed relative to 1 thread with the default pool.
+ *
+ *   npm run bench:threads [-- --runs 3 --tokens 128]
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { cpuBudget } from "../src/config.js";
+import { ensureFixtures } from "../test/support/fixtures.js";
+import { ensureBenchModel } from "./fixtures.js";
+import { machineFacts, median } from "./machine.js";
+
+const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, tokens: { type: "string", default: "128" } } });
+const runs = Number(values.runs);
+const tokens = values.tokens!;
+const decodeScript = fileURLToPath(new URL("./engineDecode.ts", import.meta.url));
+
+type Setting = { threads: number; pool: "default" | "1" };
+const budget = cpuBudget();
+const settings: Setting[] = [...new Set([1, budget])].flatMap((threads) => [
+    { threads, pool: "default" as const }, { threads, pool: "1" as const }
+]);
+
+function measure(modelPath: string, setting: Setting): number {
+    const env = { ...process.env };
+    if (setting.pool === "1") env.UV_THREADPOOL_SIZE = "1";
+    else delete env.UV_THREADPOOL_SIZE;
+    const output = execFileSync(process.execPath, ["--import", "tsx", decodeScript, modelPath, String(setting.threads), tokens], { env, encoding: "utf8" });
+    return (JSON.parse(output.trim().split("\n").at(-1)!) as { decodeTokensPerSecond: number }).decodeTokensPerSecond;
+}
+
+const models = [
+    { name: "bench 768x12 F16 (382 MB)", path: await ensureBenchModel() },
+    { name: "tiny test chat 64x2 F16 (0.4 MB)", path: (await ensureFixtures()).chat }
+];
+const lines = [
+    `Machine: ${machineFacts()}`,
+    `Decode of ${tokens} tokens, one stream, greedy; median of ${runs} interleaved runs.`,
+    "",
+    "| model | threads | UV_THREADPOOL_SIZE | decode tok/s | vs 1 thread, default pool |",
+    "|---|---|---|---|---|"
+];
+for (const model of models) {
+    const samples = new Map<Setting, number[]>(settings.map((setting) => [setting, []]));
+    for (let run = 0; run < runs; run++) {
+        for (const setting of settings) samples.get(setting)!.push(measure(model.path, setting));
+    }
+    const baseline = median(samples.get(settings[0]!)!);
+    for (const setting of settings) {
+        const speed = median(samples.get(setting)!);
+        lines.push(`| ${model.name} | ${setting.threads} | ${setting.pool} | ${speed.toFixed(1)} | ${(speed / baseline).toFixed(2)}x |`);
+    }
+}
+const table = lines.join("\n");
+console.log(table);
+const folder = fileURLToPath(new URL("./results/", import.meta.url));
+mkdirSync(folder, { recursive: true });
+writeFileSync(`${folder}threads-${new Date().toISOString().slice(0, 10)}.md`, `${table}\n`);

@@ -1,0 +1,18 @@
+/** Starts the real server (real engine processes) on an ephemeral port. */
+import { resolveConfig, type RawServeOptions } from "../../src/config.js";
+import { silentLogger } from "../../src/logger.js";
+import { startServer, type RunningServer } from "../../src/server.js";
+
+export async function startTestServer(options: RawServeOptions & { modelsDir: string | string[] }): Promise<RunningServer> {
+    // One thread per engine keeps parallel test processes from fighting over two cores.
+    return startServer(resolveConfig({ port: 0, threads: 1, gpu: "off", ...options }), silentLogger);
+}
+
+export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+    return fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+        ...init
+    });
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { InvalidRequest } from "../../../src/errors.js";
+import { renderChatPrompt } from "../../../src/services/chatPrompt.js";
+import { chatmlTemplate } from "../../support/gguf/chatmlTemplate.js";
+
+const turns = [
+    { role: "system" as const, content: "Be brief." },
+    { role: "user" as const, content: "Hi" }
+];
+
+describe("renderChatPrompt", () => {
+    it("renders with the model's template and adds the generation prompt", () => {
+        expect(renderChatPrompt({ chatTemplate: chatmlTemplate, bosToken: null, eosToken: "<|im_end|>" }, turns))
+            .toBe("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+    });
+
+    it("passes bos_token and eos_token to the template", () => {
+        const template = "{{ bos_token }}{% for m in messages %}[{{ m.role }}]{{ m.content }}{{ eos_token }}{% endfor %}";
+        expect(renderChatPrompt({ chatTemplate: template, bosToken: "<s>", eosToken: "</s>" }, turns)).toBe("<s>[system]Be brief.</s>[user]Hi</s>");
+    });
+
+    it("falls back to ChatML for models without a template", () => {
+        expect(renderChatPrompt({ chatTemplate: null, bosToken: null, eosToken: null }, [{ role: "user", content: "Hi" }]))
+            .toBe("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+    });
+
+    it("turns a template's own error into a 400 that quotes it", () => {
+        const strict = "{% if messages[0].role != 'user' %}{{ raise_exception('Conversation must start with a user message') }}{% endif %}";
+        expect(() => renderChatPrompt({ chatTemplate: strict, bosToken: null, eosToken: null }, turns))
+            .toThrow(new InvalidRequest("The model's chat template rejected the conversation: Conversation must start with a user message", "messages", "invalid_conversation"));
+    });
+
+    it("reports a template that cannot be parsed as a 400", () => {
+        expect(() => renderChatPrompt({ chatTemplate: "{% for %}", bosToken: null, eosToken: null }, turns)).toThrow(InvalidRequest);
+    });
+});
