@@ -6,12 +6,14 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { AmbiguousModel, ModelNotFound } from "../../errors.js";
+import type { ModelKind } from "../../engine/protocol.js";
 import { readModelHeader, type ModelHeader } from "../../engine/readModelHeader.js";
 import type { Logger } from "../../logger.js";
 import { baseModelId, isGgufFile, parseGgufFileName, quantizationFromStem } from "./ggufFileNames.js";
 import { assignModelIds, resolveModelReference, type IdCandidate } from "./modelIds.js";
 
-export type ModelType = "llm" | "embeddings";
+/** The API's `type` of a model. */
+export type ModelType = ModelKind;
 
 export type CatalogEntry = {
     id: string;

@@ -1,6 +1,6 @@
 import { Type, type Static } from "typebox";
 import { SamplingFields } from "../sampling.js";
-import { CompletionUsage, ModelInfo, Runtime, Stats } from "./common.js";
+import { completionHeader, V0ChunkTotals, V0Totals } from "./common.js";
 import { ChatMessage } from "../messages.js";
 
 export const V0ChatRequest = Type.Object({
@@ -11,10 +11,7 @@ export const V0ChatRequest = Type.Object({
 export type V0ChatRequest = Static<typeof V0ChatRequest>;
 
 export const V0ChatResponse = Type.Object({
-    id: Type.String(),
-    object: Type.Literal("chat.completion"),
-    created: Type.Integer(),
-    model: Type.String(),
+    ...completionHeader("chat.completion"),
     choices: Type.Array(Type.Object({
         index: Type.Integer(),
         logprobs: Type.Union([Type.Null(), Type.Object({})]),
@@ -24,19 +21,13 @@ export const V0ChatResponse = Type.Object({
             content: Type.String()
         }, { additionalProperties: false })
     }, { additionalProperties: false })),
-    usage: CompletionUsage,
-    stats: Stats,
-    model_info: ModelInfo,
-    runtime: Runtime
+    ...V0Totals
 }, { additionalProperties: false });
 export type V0ChatResponse = Static<typeof V0ChatResponse>;
 
 /** A streamed piece: one per generated token, then one with finish_reason, then one with empty choices and the totals. */
 export const V0ChatChunk = Type.Object({
-    id: Type.String(),
-    object: Type.Literal("chat.completion.chunk"),
-    created: Type.Integer(),
-    model: Type.String(),
+    ...completionHeader("chat.completion.chunk"),
     choices: Type.Array(Type.Object({
         index: Type.Integer(),
         delta: Type.Object({
@@ -46,9 +37,6 @@ export const V0ChatChunk = Type.Object({
         logprobs: Type.Null(),
         finish_reason: Type.Union([Type.String(), Type.Null()])
     }, { additionalProperties: false })),
-    usage: Type.Optional(CompletionUsage),
-    stats: Type.Optional(Stats),
-    model_info: Type.Optional(ModelInfo),
-    runtime: Type.Optional(Runtime)
+    ...V0ChunkTotals
 }, { additionalProperties: false });
 export type V0ChatChunk = Static<typeof V0ChatChunk>;

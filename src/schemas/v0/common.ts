@@ -30,3 +30,19 @@ export const Runtime = Type.Object({
     supported_formats: Type.Array(Type.String())
 }, { additionalProperties: false });
 export type Runtime = Static<typeof Runtime>;
+
+/** The fields that open every completion object and chunk. */
+export function completionHeader<const Kind extends string>(object: Kind) {
+    return { id: Type.String(), object: Type.Literal(object), created: Type.Integer(), model: Type.String() };
+}
+
+/** What every v0 completion carries besides its choices. */
+export const V0Totals = { usage: CompletionUsage, stats: Stats, model_info: ModelInfo, runtime: Runtime };
+
+/** In a stream only the last chunk carries the totals. */
+export const V0ChunkTotals = {
+    usage: Type.Optional(CompletionUsage),
+    stats: Type.Optional(Stats),
+    model_info: Type.Optional(ModelInfo),
+    runtime: Type.Optional(Runtime)
+};
