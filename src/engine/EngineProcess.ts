@@ -5,13 +5,13 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { ContextLengthExceeded, EngineFailure, ModelLoadFailed } from "../errors.js";
+import { ContextLengthExceeded, EngineFailure, InvalidRequest, ModelLoadFailed } from "../errors.js";
 import type {
-    EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, StopReason, ToWorker
+    EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, StopReason, TokenLogprob, ToWorker
 } from "./protocol.js";
 
 export type GenerationEvent =
-    | { type: "token"; text: string }
+    | { type: "token"; text: string; logprob?: TokenLogprob }
     | { type: "done"; stopReason: StopReason; completionTokens: number; text: string };
 
 /** A generation the engine accepted: the prompt fits and is queued or running. */
@@ -34,9 +34,11 @@ type Job = {
 const workerEntry = fileURLToPath(new URL(`./worker/engineWorker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
 
 function toError(description: EngineFailureDescription, promptParam: string): Error {
-    return description.kind === "contextLengthExceeded"
-        ? new ContextLengthExceeded(description.promptTokens, description.contextLength, promptParam)
-        : new EngineFailure(description.message);
+    switch (description.kind) {
+        case "contextLengthExceeded": return new ContextLengthExceeded(description.promptTokens, description.contextLength, promptParam);
+        case "invalidGrammar": return new InvalidRequest(`The output constraint could not be compiled: ${description.message}`, null, "unsupported_schema");
+        case "engine": return new EngineFailure(description.message);
+    }
 }
 
 export class EngineProcess {
@@ -187,7 +189,7 @@ export class EngineProcess {
         if (job === undefined) return;
         switch (message.type) {
             case "accepted": return job.accept?.(message.promptTokens);
-            case "token": return job.push?.({ type: "token", text: message.text });
+            case "token": return job.push?.(message.logprob ? { type: "token", text: message.text, logprob: message.logprob } : { type: "token", text: message.text });
             case "done": return job.push?.({ type: "done", stopReason: message.stopReason, completionTokens: message.completionTokens, text: message.text });
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
             case "failed": return job.fail(toError(message.error, job.param));

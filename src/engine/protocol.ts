@@ -42,6 +42,16 @@ export type SamplingParams = {
     seed: number;
 };
 
+/**
+ * Constrains generation. "json": output is one JSON value matching the schema (already in the subset
+ * toGrammarSchema accepts). "toolCalls": output is one call (or, with `parallel`, several) written as
+ * `open + {"name": ..., "arguments": ...} + close`, each call's arguments matching its tool's schema.
+ * When the grammar is complete, only end-of-generation tokens remain, so generation ends by itself.
+ */
+export type GrammarSpec =
+    | { kind: "json"; schema: Record<string, unknown> }
+    | { kind: "toolCalls"; tools: Array<{ name: string; parameters: Record<string, unknown> }>; open: string; close: string; parallel: boolean };
+
 export type GenerationParams = {
     /** Text to evaluate; special tokens in it (`<|im_start|>`) are parsed as such. */
     prompt: string;
@@ -49,6 +59,18 @@ export type GenerationParams = {
     maxTokens: number | null;
     stop: string[];
     sampling: SamplingParams;
+    grammar: GrammarSpec | null;
+    /** Report each generated token's log-probability and this many alternatives; `null`: none. */
+    logprobs: number | null;
+    /** Added to the logits of these tokens (OpenAI's logit_bias); end-of-generation tokens cannot be biased. */
+    logitBias: Array<[token: number, bias: number]>;
+};
+
+/** A generated token's log-probability and its most likely alternatives. */
+export type TokenLogprob = {
+    token: string;
+    logprob: number;
+    top: Array<{ token: string; logprob: number }>;
 };
 
 export type StopReason =
@@ -62,6 +84,7 @@ export type StopReason =
 
 export type EngineFailureDescription =
     | { kind: "contextLengthExceeded"; promptTokens: number; contextLength: number }
+    | { kind: "invalidGrammar"; message: string }
     | { kind: "engine"; message: string };
 
 export type ToWorker =
@@ -75,7 +98,7 @@ export type FromWorker =
     | { type: "loaded"; model: LoadedModelDescription }
     | { type: "loadFailed"; message: string }
     | { type: "accepted"; id: number; promptTokens: number }
-    | { type: "token"; id: number; text: string }
+    | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
     | { type: "done"; id: number; stopReason: StopReason; completionTokens: number; text: string }
     | { type: "embedded"; id: number; vectors: Float32Array[]; tokenCounts: number[] }
     | { type: "failed"; id: number; error: EngineFailureDescription };

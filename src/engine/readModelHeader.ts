@@ -9,6 +9,8 @@ export type ModelHeader = {
     /** Quantization as LM Studio names it: `Q4_K_M`, `F16`, ... */
     quantization: string | null;
     trainedContextLength: number | null;
+    /** Width of the hidden state: an embedding model's vector length. */
+    embeddingLength: number | null;
     /** `<arch>.pooling_type`: set (and not 0, "none") on embedding models. */
     poolingType: number | null;
     chatTemplate: string | null;
@@ -27,13 +29,13 @@ export function quantizationName(fileType: number | undefined): string | null {
     return name === undefined ? null : name.replace(/^(MOSTLY|ALL)_/, "");
 }
 
-type Record_ = Record<string, unknown>;
+type UnknownRecord = Record<string, unknown>;
 
 function pick(object: unknown, path: string[]): unknown {
     let current = object;
     for (const key of path) {
         if (current === null || typeof current !== "object") return undefined;
-        current = (current as Record_)[key];
+        current = (current as UnknownRecord)[key];
     }
     return current;
 }
@@ -45,7 +47,7 @@ export async function readModelHeader(path: string): Promise<ModelHeader> {
     const info = await readGgufFileInfo(path, {
         readTensorInfo: false, sourceType: "filesystem", ignoreKeys: skippedKeys, logWarnings: false, spliceSplitFiles: false
     });
-    const metadata = info.metadata as unknown as Record_;
+    const metadata = info.metadata as unknown as UnknownRecord;
     const architecture = asString(pick(metadata, ["general", "architecture"]));
     if (architecture === null) throw new Error("the GGUF header has no general.architecture");
     const tokens = pick(metadata, ["tokenizer", "ggml", "tokens"]);
@@ -58,6 +60,7 @@ export async function readModelHeader(path: string): Promise<ModelHeader> {
         name: asString(pick(metadata, ["general", "name"])),
         quantization: quantizationName(asNumber(pick(metadata, ["general", "file_type"])) ?? undefined),
         trainedContextLength: asNumber(pick(metadata, [architecture, "context_length"])),
+        embeddingLength: asNumber(pick(metadata, [architecture, "embedding_length"])),
         poolingType: asNumber(pick(metadata, [architecture, "pooling_type"])),
         chatTemplate: asString(pick(metadata, ["tokenizer", "chat_template"])),
         bosToken: tokenAt("bos_token_id"),

@@ -2,8 +2,9 @@
  * One loaded LLM inside an engine worker: its context, a pool of sequences, and the generation loop.
  * Runs only in the worker process.
  */
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import type { EngineFailureDescription, GenerationParams, StopReason } from "../protocol.js";
+import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import type { EngineFailureDescription, GenerationParams, StopReason, TokenLogprob } from "../protocol.js";
+import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { SequencePool } from "./SequencePool.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
@@ -13,7 +14,7 @@ const penaltyWindow = 64;
 
 export type GenerationCallbacks = {
     accepted(promptTokens: number): void;
-    token(text: string): void;
+    token(text: string, logprob?: TokenLogprob): void;
     done(stopReason: StopReason, completionTokens: number, text: string): void;
     failed(error: EngineFailureDescription): void;
 };
@@ -27,7 +28,7 @@ export class GenerationRejected extends Error {
 export class LlmHost {
     private readonly pool: SequencePool;
 
-    constructor(private readonly model: LlamaModel, private readonly context: LlamaContext) {
+    constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, private readonly grammars: GrammarCache) {
         this.pool = new SequencePool(context);
     }
 
@@ -53,6 +54,15 @@ export class LlmHost {
             callbacks.failed({ kind: "contextLengthExceeded", promptTokens: promptTokens.length, contextLength: this.contextLength });
             return;
         }
+        let grammarState: LlamaGrammarEvaluationState | undefined;
+        if (params.grammar !== null) {
+            try {
+                grammarState = new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.grammars.get(params.grammar) });
+            } catch (error) {
+                callbacks.failed({ kind: "invalidGrammar", message: error instanceof Error ? error.message : String(error) });
+                return;
+            }
+        }
         callbacks.accepted(promptTokens.length);
         let sequence: LlamaContextSequence;
         try {
@@ -62,7 +72,7 @@ export class LlmHost {
             return;
         }
         try {
-            await this.runGeneration(sequence, promptTokens, params, signal, callbacks);
+            await this.runGeneration(sequence, promptTokens, params, grammarState, signal, callbacks);
         } catch (error) {
             callbacks.failed({ kind: "engine", message: error instanceof Error ? error.message : String(error) });
         } finally {
@@ -76,8 +86,24 @@ export class LlmHost {
         return start === null ? [] : [start];
     }
 
+    private tokenBias(logitBias: GenerationParams["logitBias"]): TokenBias | undefined {
+        if (logitBias.length === 0) return undefined;
+        const bias = new TokenBias(this.model.tokenizer);
+        for (const [token, value] of logitBias) bias.set(token as Token, { logit: value });
+        return bias;
+    }
+
+    private describeToken(token: Token, probability: number, probabilities: Map<Token, number> | undefined, top: number): TokenLogprob {
+        const text = (candidate: Token) => this.model.detokenize([candidate], true);
+        return {
+            token: text(token),
+            logprob: Math.log(probability),
+            top: probabilities === undefined ? [] : [...probabilities].slice(0, top).map(([candidate, p]) => ({ token: text(candidate), logprob: Math.log(p) }))
+        };
+    }
+
     private async runGeneration(sequence: LlamaContextSequence, promptTokens: Token[], params: GenerationParams,
-        signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
+        grammarState: LlamaGrammarEvaluationState | undefined, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
         await sequence.clearHistory();
         const { sampling } = params;
         const recentTokens = promptTokens.slice(-penaltyWindow);
@@ -89,7 +115,9 @@ export class LlmHost {
             callbacks.done("maxPredictedTokensReached", 0, "");
             return;
         }
-        const evaluation = sequence.evaluate(promptTokens, {
+        const top = params.logprobs ?? 0;
+        const metadata = { confidence: params.logprobs !== null, probabilities: top > 0 } as const;
+        const evaluation = sequence.evaluateWithMetadata(promptTokens, metadata, {
             temperature: sampling.temperature,
             topK: sampling.topK,
             topP: sampling.topP,
@@ -101,14 +129,19 @@ export class LlmHost {
                 penalty: sampling.repeatPenalty,
                 presencePenalty: sampling.presencePenalty,
                 frequencyPenalty: sampling.frequencyPenalty
-            }
+            },
+            grammarEvaluationState: grammarState,
+            tokenBias: this.tokenBias(params.logitBias)
         });
-        for await (const token of evaluation) {
+        for await (const output of evaluation) {
+            const token = output.token;
             completionTokens++;
             recentTokens.push(token);
             if (recentTokens.length > penaltyWindow) recentTokens.shift();
             const text = stops.push(decoder.push(token));
-            callbacks.token(text);
+            const confidence = (output as { confidence?: number }).confidence;
+            const probabilities = (output as { probabilities?: Map<Token, number> }).probabilities;
+            callbacks.token(text, confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top));
             if (stops.stopped) {
                 stopReason = "stopStringFound";
                 break;

@@ -7,6 +7,7 @@
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { FromWorker, LoadOptions, LoadedModelDescription, ToWorker } from "../protocol.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
+import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
 
 function send(message: FromWorker): void {
@@ -61,7 +62,7 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
         threads: options.threads,
         failedCreationRemedy: false
     });
-    const llm = new LlmHost(model, context);
+    const llm = new LlmHost(model, context, new GrammarCache(llama));
     host = llm;
     return {
         contextLength: llm.contextLength, parallel: options.parallel, threads: options.threads, runtime,
@@ -94,7 +95,7 @@ async function handle(message: ToWorker): Promise<void> {
             try {
                 await host.generate(message.params, controller.signal, {
                     accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
-                    token: (text) => send({ type: "token", id, text }),
+                    token: (text, logprob) => send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }),
                     done: (stopReason, completionTokens, text) => send({ type: "done", id, stopReason, completionTokens, text }),
                     failed: (error) => send({ type: "failed", id, error })
                 });
