@@ -1,14 +1,19 @@
 /**
- * Serves generation and embedding requests in native terms: resolve the model, load it if needed, run the
- * engine, and measure. Knows nothing of HTTP or of any API's JSON; the routes translate both ways.
+ * Serves generation and embedding requests in native terms: resolve the model, load it if needed, constrain
+ * the output (structured output, forced tool calls), run the engine, split the text into reasoning, content and
+ * tool calls, and measure. Knows nothing of HTTP or of any API's JSON; the routes translate both ways.
  */
 import { randomInt } from "node:crypto";
-import { WrongModelType } from "../errors.js";
+import { InvalidRequest, WrongModelType } from "../errors.js";
 import type { GenerationEvent } from "../engine/EngineProcess.js";
-import type { RuntimeDescription, SamplingParams, StopReason } from "../engine/protocol.js";
-import type { ModelCatalog, CatalogEntry, ModelType } from "../models/catalog/ModelCatalog.js";
+import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
+import type { GrammarSpec, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
+import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
 import type { LoadedModel, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
-import { renderChatPrompt, type ChatTurn } from "./chatPrompt.js";
+import { renderChatPrompt, templateReasons, type ChatTurn, type ToolDefinition } from "./chatPrompt.js";
+import { AssistantOutputParser, type AssistantOutputEvent, type OutputParsing } from "./output/AssistantOutputParser.js";
+import { ToolCallParser, toolCallClose, toolCallOpen, type ParsedToolCall } from "./output/toolCallParser.js";
+import { thinkOpen } from "./output/reasoningSplitter.js";
 
 /** LM Studio's sampling defaults. */
 export const defaultSampling: Omit<SamplingParams, "seed"> = {
@@ -21,21 +26,45 @@ export const defaultSampling: Omit<SamplingParams, "seed"> = {
     frequencyPenalty: 0
 };
 
+export type ResponseFormat =
+    | { type: "text" }
+    | { type: "json_object" }
+    | { type: "json_schema"; schema: unknown };
+
 export type GenerationRequest = {
     model: string;
     /** `null`: until the end of generation or of the context. */
     maxTokens: number | null;
     stop: string[];
     sampling: Partial<SamplingParams>;
+    responseFormat: ResponseFormat;
+    /** Report log-probabilities with this many alternatives per token; `null`: none. */
+    logprobs: number | null;
+    /** Token id -> bias added to its logit. */
+    logitBias: Record<string, number>;
     /** `performance.now()` when the request arrived; time to first token counts from here. */
     receivedAt: number;
     signal: AbortSignal;
 };
 
-export type ChatRequest = GenerationRequest & { messages: ChatTurn[] };
+export type ToolChoice = "none" | "auto" | "required" | { name: string };
+
+export type ChatRequest = GenerationRequest & {
+    messages: ChatTurn[];
+    tools: ToolDefinition[];
+    toolChoice: ToolChoice;
+    parallelToolCalls: boolean;
+    /**
+     * Split reasoning and tool calls out of the text (the OpenAI API). When false (LM Studio's v0 API, whose
+     * message has only role and content) the text stays as the model wrote it; tool calls are still detected
+     * for the finish reason.
+     */
+    splitMessage: boolean;
+};
+
 export type TextRequest = GenerationRequest & { prompt: string };
 
-export type FinishReason = "stop" | "length";
+export type FinishReason = "stop" | "length" | "tool_calls";
 
 export type ServedModel = {
     id: string;
@@ -47,7 +76,7 @@ export type ServedModel = {
 };
 
 export type CompletionSummary = {
-    stopReason: StopReason;
+    stopReason: StopReason | "toolCalls";
     finishReason: FinishReason;
     promptTokens: number;
     completionTokens: number;
@@ -56,9 +85,13 @@ export type CompletionSummary = {
     /** Seconds from the first to the last generated token. */
     generationTime: number;
     tokensPerSecond: number;
+    toolCalls: ParsedToolCall[];
 };
 
-export type CompletionEvent = { type: "text"; text: string } | { type: "end"; summary: CompletionSummary };
+export type CompletionEvent =
+    | { type: "text"; text: string; logprobs: TokenLogprob[] }
+    | Exclude<AssistantOutputEvent, { type: "content" }>
+    | { type: "end"; summary: CompletionSummary; logprobs: TokenLogprob[] };
 
 export type CompletionRun = {
     model: ServedModel;
@@ -72,7 +105,8 @@ export type EmbeddingResult = {
     promptTokens: number;
 };
 
-export function finishReasonOf(stopReason: StopReason): FinishReason {
+export function finishReasonOf(stopReason: StopReason | "toolCalls"): FinishReason {
+    if (stopReason === "toolCalls") return "tool_calls";
     return stopReason === "maxPredictedTokensReached" || stopReason === "contextLengthReached" ? "length" : "stop";
 }
 
@@ -84,21 +118,73 @@ export function normalizeL2(vector: ArrayLike<number>): number[] {
     return Array.from(vector, (value) => (norm === 0 ? 0 : value / norm));
 }
 
+function grammarSchema(schema: unknown, param: string): GrammarJsonSchema {
+    try {
+        return toGrammarSchema(schema);
+    } catch (error) {
+        if (error instanceof UnsupportedSchema) throw new InvalidRequest(`Invalid schema for '${param}': ${error.message}.`, param, "unsupported_schema");
+        throw error;
+    }
+}
+
+function responseFormatGrammar(format: ResponseFormat): GrammarSpec | null {
+    if (format.type === "json_object") return { kind: "json", schema: { type: "object", additionalProperties: true } };
+    if (format.type === "json_schema") return { kind: "json", schema: grammarSchema(format.schema, "response_format.json_schema.schema") };
+    return null;
+}
+
+/** Forced tool calls: `required` (any tool) or a named tool, written in the `<tool_call>` convention. */
+function toolChoiceGrammar(request: ChatRequest): GrammarSpec | null {
+    const { toolChoice, tools } = request;
+    if (toolChoice === "none" || toolChoice === "auto") return null;
+    const chosen = toolChoice === "required" ? tools : tools.filter((tool) => tool.name === toolChoice.name);
+    if (chosen.length === 0) {
+        throw new InvalidRequest(typeof toolChoice === "object"
+            ? `tool_choice names the function '${toolChoice.name}', which is not among the tools.`
+            : "tool_choice 'required' needs at least one tool.", "tool_choice");
+    }
+    return {
+        kind: "toolCalls",
+        open: `${toolCallOpen}\n`,
+        close: `\n${toolCallClose}`,
+        parallel: request.parallelToolCalls && toolChoice === "required",
+        tools: chosen.map((tool) => ({
+            name: tool.name,
+            parameters: grammarSchema(tool.parameters ?? { type: "object", properties: {} }, `tools[${tools.indexOf(tool)}].function.parameters`)
+        }))
+    };
+}
+
 export class InferenceService {
     constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle) {}
 
     async chat(request: ChatRequest): Promise<CompletionRun> {
         const loaded = await this.loadFor(request.model, "llm", "chat completions");
-        const prompt = renderChatPrompt(loaded.entry.header, request.messages);
-        return this.run(loaded, prompt, request, "messages");
+        const header = loaded.entry.header;
+        const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
+        const prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : []);
+        const grammar = (toolsActive ? toolChoiceGrammar(request) : null) ?? responseFormatGrammar(request.responseFormat);
+        const parsing: OutputParsing = {
+            reasoning: request.splitMessage && templateReasons(header) ? { startsInside: prompt.trimEnd().endsWith(thinkOpen) } : null,
+            toolCalls: request.splitMessage && toolsActive
+        };
+        return this.run(loaded, prompt, grammar, request, "messages", { parsing, detectToolCalls: toolsActive });
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
         const loaded = await this.loadFor(request.model, "llm", "text completions");
-        return this.run(loaded, request.prompt, request, "prompt");
+        return this.run(loaded, request.prompt, responseFormatGrammar(request.responseFormat), request, "prompt",
+            { parsing: { reasoning: null, toolCalls: false }, detectToolCalls: false });
     }
 
-    async embed(model: string, inputs: string[], signal: AbortSignal): Promise<EmbeddingResult> {
+    /** `dimensions`: the vector length the client expects; refused unless it is the model's own. */
+    async embed(model: string, inputs: string[], signal: AbortSignal, dimensions?: number): Promise<EmbeddingResult> {
+        const entry = await this.catalog.resolve(model);
+        const own = entry.header.embeddingLength;
+        if (dimensions !== undefined && own !== null && dimensions !== own) {
+            throw new InvalidRequest(`Model "${entry.id}" produces ${own}-dimensional embeddings and cannot shorten them; ` +
+                `leave out dimensions or set it to ${own}.`, "dimensions", "unsupported_dimensions");
+        }
         const loaded = await this.loadFor(model, "embeddings", "embeddings");
         const result = await loaded.engine.embed(inputs, signal, "input");
         return {
@@ -114,17 +200,21 @@ export class InferenceService {
         return this.lifecycle.acquire(entry);
     }
 
-    private async run(loaded: LoadedModel, prompt: string, request: GenerationRequest, promptParam: string): Promise<CompletionRun> {
+    private async run(loaded: LoadedModel, prompt: string, grammar: GrammarSpec | null, request: GenerationRequest, promptParam: string,
+        output: { parsing: OutputParsing; detectToolCalls: boolean }): Promise<CompletionRun> {
         const generation = await loaded.engine.generate({
             prompt,
             maxTokens: request.maxTokens,
             stop: request.stop,
-            sampling: { ...defaultSampling, seed: randomInt(2 ** 31), ...withoutUndefined(request.sampling) }
+            sampling: { ...defaultSampling, seed: randomInt(2 ** 31), ...withoutUndefined(request.sampling) },
+            grammar,
+            logprobs: request.logprobs,
+            logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias])
         }, request.signal, promptParam);
         return {
             model: servedModel(loaded),
             promptTokens: generation.promptTokens,
-            events: measure(generation.events, generation.promptTokens, request.receivedAt)
+            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output)
         };
     }
 }
@@ -143,28 +233,53 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
     return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-async function* measure(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number): AsyncGenerator<CompletionEvent> {
+/** Times the generation, splits its text per `output`, and closes with the summary. */
+async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
+    output: { parsing: OutputParsing; detectToolCalls: boolean }): AsyncGenerator<CompletionEvent> {
+    const parser = new AssistantOutputParser(output.parsing);
+    // Without splitting, tool calls are still found in the raw text, for the finish reason.
+    const detector = output.detectToolCalls && !output.parsing.toolCalls ? new ToolCallParser() : null;
     let firstTokenAt: number | null = null;
     let lastTokenAt = receivedAt;
+    let pendingLogprobs: TokenLogprob[] = [];
+    function* route(parsed: AssistantOutputEvent[]): Generator<CompletionEvent> {
+        for (const event of parsed) {
+            if (event.type !== "content") {
+                yield event;
+                continue;
+            }
+            yield { type: "text", text: event.text, logprobs: pendingLogprobs };
+            pendingLogprobs = [];
+        }
+    }
     for await (const event of events) {
         if (event.type === "token") {
             lastTokenAt = performance.now();
             firstTokenAt ??= lastTokenAt;
-            if (event.text !== "") yield { type: "text", text: event.text };
+            if (event.logprob) pendingLogprobs.push(event.logprob);
+            detector?.push(event.text);
+            if (event.text !== "") yield* route(parser.push(event.text));
             continue;
         }
-        if (event.text !== "") yield { type: "text", text: event.text };
+        detector?.push(event.text);
+        yield* route([...parser.push(event.text), ...parser.finish()]);
+        detector?.finish();
+        const toolCalls = detector ? detector.calls : parser.toolCalls;
+        const naturalEnd = event.stopReason === "eosFound" || event.stopReason === "stopStringFound";
+        const stopReason = toolCalls.length > 0 && naturalEnd ? "toolCalls" : event.stopReason;
         const generationTime = firstTokenAt === null ? 0 : (lastTokenAt - firstTokenAt) / 1000;
         yield {
             type: "end",
+            logprobs: pendingLogprobs,
             summary: {
-                stopReason: event.stopReason,
-                finishReason: finishReasonOf(event.stopReason),
+                stopReason,
+                finishReason: finishReasonOf(stopReason),
                 promptTokens,
                 completionTokens: event.completionTokens,
                 timeToFirstToken: firstTokenAt === null ? 0 : (firstTokenAt - receivedAt) / 1000,
                 generationTime,
-                tokensPerSecond: generationTime > 0 ? (event.completionTokens - 1) / generationTime : 0
+                tokensPerSecond: generationTime > 0 ? (event.completionTokens - 1) / generationTime : 0,
+                toolCalls
             }
         };
     }

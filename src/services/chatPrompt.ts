@@ -1,13 +1,27 @@
 /**
  * Renders a conversation into the prompt text a model expects, with the model's own Jinja chat template from
  * its GGUF header (the way llama.cpp's server does with --jinja). Models without a template get ChatML.
+ * Tools and tool calls go to templates that know them in Hugging Face's conventions; for templates that do
+ * not, they are described in the system message and written as `<tool_call>` / `<tool_response>` text.
  */
 import { Template } from "@huggingface/jinja";
 import { InvalidRequest } from "../errors.js";
+import { toolCallClose, toolCallOpen } from "./output/toolCallParser.js";
+
+export type ChatToolCall = { id: string; name: string; arguments: string };
 
 export type ChatTurn = {
     role: "system" | "user" | "assistant" | "tool";
     content: string;
+    toolCalls?: ChatToolCall[];
+    toolCallId?: string;
+    name?: string;
+};
+
+export type ToolDefinition = {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
 };
 
 export type TemplateSource = {
@@ -34,14 +48,75 @@ function compile(source: string): Template | Error {
     return template;
 }
 
-export function renderChatPrompt(model: TemplateSource, turns: ChatTurn[]): string {
+export function templateSupportsTools(model: TemplateSource): boolean {
+    return /\btools\b/.test(model.chatTemplate ?? "");
+}
+
+/** Whether the model's template writes thinking blocks. */
+export function templateReasons(model: TemplateSource): boolean {
+    return (model.chatTemplate ?? "").includes("<think>");
+}
+
+const toOpenAiTool = (tool: ToolDefinition) => ({
+    type: "function",
+    function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters ?? { type: "object", properties: {} } }
+});
+
+function parsedArguments(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+const callText = (call: ChatToolCall) => `${toolCallOpen}\n${JSON.stringify({ name: call.name, arguments: parsedArguments(call.arguments) })}\n${toolCallClose}`;
+
+/** Tools explained in the system message, and tool traffic as text, for templates that know nothing of tools. */
+function describeToolsInText(turns: ChatTurn[], tools: ToolDefinition[]): ChatTurn[] {
+    const rewritten: ChatTurn[] = turns.map((turn) => {
+        if (turn.role === "assistant" && turn.toolCalls?.length) {
+            return { role: "assistant", content: [turn.content, ...turn.toolCalls.map(callText)].filter(Boolean).join("\n") };
+        }
+        if (turn.role === "tool") return { role: "user", content: `<tool_response>\n${turn.content}\n</tool_response>` };
+        return { role: turn.role, content: turn.content };
+    });
+    if (tools.length === 0) return rewritten;
+    const instructions = "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n" +
+        "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n" +
+        tools.map((tool) => JSON.stringify(toOpenAiTool(tool))).join("\n") +
+        "\n</tools>\n\nFor each function call, return a json object with function name and arguments within " +
+        `${toolCallOpen}${toolCallClose} XML tags:\n${toolCallOpen}\n{"name": <function-name>, "arguments": <args-json-object>}\n${toolCallClose}`;
+    const [first, ...rest] = rewritten;
+    if (first?.role === "system") return [{ role: "system", content: `${first.content}\n\n${instructions}` }, ...rest];
+    return [{ role: "system", content: instructions }, ...rewritten];
+}
+
+/** Hugging Face's message shape: tool call arguments as objects, as templates expect them. */
+function templateMessage(turn: ChatTurn): Record<string, unknown> {
+    return {
+        role: turn.role,
+        content: turn.content,
+        ...(turn.toolCalls?.length ? {
+            tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: parsedArguments(call.arguments) } }))
+        } : {}),
+        ...(turn.toolCallId !== undefined ? { tool_call_id: turn.toolCallId } : {}),
+        ...(turn.name !== undefined ? { name: turn.name } : {})
+    };
+}
+
+export function renderChatPrompt(model: TemplateSource, turns: ChatTurn[], tools: ToolDefinition[] = []): string {
     const template = compile(model.chatTemplate ?? chatmlFallback);
     if (template instanceof Error) {
         throw new InvalidRequest(`The model's chat template cannot be parsed: ${template.message}`, "messages", "invalid_chat_template");
     }
+    const nativeTools = templateSupportsTools(model);
+    const usesToolTraffic = tools.length > 0 || turns.some((turn) => turn.role === "tool" || turn.toolCalls?.length);
+    const messages = usesToolTraffic && !nativeTools ? describeToolsInText(turns, tools) : turns;
     try {
         return template.render({
-            messages: turns,
+            messages: messages.map(templateMessage),
+            ...(nativeTools && tools.length > 0 ? { tools: tools.map(toOpenAiTool) } : {}),
             add_generation_prompt: true,
             bos_token: model.bosToken ?? "",
             eos_token: model.eosToken ?? ""

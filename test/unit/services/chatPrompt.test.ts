@@ -34,3 +34,29 @@ describe("renderChatPrompt", () => {
         expect(() => renderChatPrompt({ chatTemplate: "{% for %}", bosToken: null, eosToken: null }, turns)).toThrow(InvalidRequest);
     });
 });
+
+describe("renderChatPrompt with tools", () => {
+    const weatherTool = { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } } } };
+    const conversation = [
+        { role: "user" as const, content: "Weather in Paris?" },
+        { role: "assistant" as const, content: "", toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+        { role: "tool" as const, content: '{"temp": 21}', toolCallId: "call_1" }
+    ];
+
+    it("gives tools, tool calls and tool results to a template that knows them", () => {
+        const prompt = renderChatPrompt({ chatTemplate: chatmlTemplate, bosToken: null, eosToken: null }, conversation, [weatherTool]);
+        expect(prompt).toContain("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"");
+        expect(prompt).toContain('<|im_start|>assistant\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>');
+        expect(prompt).toContain("<|im_start|>user\n<tool_response>\n{\"temp\": 21}\n</tool_response><|im_end|>");
+        expect(prompt.endsWith("<|im_start|>assistant\n")).toBe(true);
+    });
+
+    it("describes tools in the system message for a template that does not know them", () => {
+        const plain = { chatTemplate: null, bosToken: null, eosToken: null };
+        const prompt = renderChatPrompt(plain, [{ role: "system", content: "Be brief." }, ...conversation], [weatherTool]);
+        expect(prompt).toMatch(/^<\|im_start\|>system\nBe brief\.\n\n# Tools\n/);
+        expect(prompt).toContain('"name":"get_weather"');
+        expect(prompt).toContain('<|im_start|>assistant\n<tool_call>\n{"name":"get_weather","arguments":{"city":"Paris"}}\n</tool_call><|im_end|>');
+        expect(prompt).toContain("<|im_start|>user\n<tool_response>\n{\"temp\": 21}\n</tool_response><|im_end|>");
+    });
+});
