@@ -11,6 +11,11 @@ import { v0ChatRoutes } from "./routes/v0/chat.js";
 import { v0CompletionRoutes } from "./routes/v0/completions.js";
 import { v0EmbeddingRoutes } from "./routes/v0/embeddings.js";
 import { v0ModelRoutes } from "./routes/v0/models.js";
+import { openAiChatRoutes } from "./routes/openai/chat.js";
+import { openAiCompletionRoutes } from "./routes/openai/completions.js";
+import { openAiEmbeddingRoutes } from "./routes/openai/embeddings.js";
+import { openAiModelRoutes } from "./routes/openai/models.js";
+import { registerOpenApi } from "./openApi.js";
 
 export type Services = {
     models: ModelService;
@@ -63,10 +68,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return reply.status(status).send(body);
     });
 
+    // Before the routes: the OpenAPI document is collected from them as they register.
+    await registerOpenApi(app);
     const dependencies: RouteDependencies = { services: options.services };
-    await app.register(v0ModelRoutes, dependencies);
-    await app.register(v0ChatRoutes, dependencies);
-    await app.register(v0CompletionRoutes, dependencies);
-    await app.register(v0EmbeddingRoutes, dependencies);
+    for (const routes of [
+        v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
+        openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes
+    ]) {
+        await app.register(routes, dependencies);
+    }
     return app;
 }

@@ -22,6 +22,11 @@ export const SamplingFields = {
     stop: Type.Optional(StopSequences),
     max_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 1_000_000 }), Type.Null()],
         { description: "-1, null or absent: until end of sequence or context." })),
+    max_completion_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: -1, maximum: 1_000_000 }), Type.Null()],
+        { description: "OpenAI's newer name for max_tokens; wins when both are given." })),
+    logit_bias: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()],
+        { description: "Token id -> bias from -100 to 100 added to its logit. End-of-generation tokens cannot be biased." })),
+    stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
     stream: Type.Optional(Type.Boolean()),
     n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: "Only 1 choice is supported." })),
     ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before a model this request loads is unloaded." }))

@@ -7,6 +7,7 @@ import { copyFile, mkdir, mkdtemp, rename, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { reasoningTemplate } from "./gguf/chatmlTemplate.js";
 import { writeChatModel, writeEmbeddingModel } from "./gguf/fixtureModels.js";
 
 const fixtureVersion = "v2";
@@ -16,6 +17,8 @@ export const fixtureFiles = {
     chat: path.join(fixtureCacheDir, "tiny-chat.gguf"),
     /** A chat model whose first generated token is always end-of-sequence. */
     chatThatStops: path.join(fixtureCacheDir, "tiny-chat-stops.gguf"),
+    /** A chat model whose template opens a `<think>` block for every answer. */
+    reasoningChat: path.join(fixtureCacheDir, "tiny-reasoner.gguf"),
     embedding: path.join(fixtureCacheDir, "tiny-embed.gguf")
 };
 
@@ -30,6 +33,7 @@ export async function ensureFixtures(): Promise<typeof fixtureFiles> {
     await mkdir(fixtureCacheDir, { recursive: true });
     await writeOnce(fixtureFiles.chat, (file) => writeChatModel(file, { name: "Tiny Chat" }));
     await writeOnce(fixtureFiles.chatThatStops, (file) => writeChatModel(file, { name: "Tiny Chat That Stops", endOfSequence: "always" }));
+    await writeOnce(fixtureFiles.reasoningChat, (file) => writeChatModel(file, { name: "Tiny Reasoner", chatTemplate: reasoningTemplate }));
     await writeOnce(fixtureFiles.embedding, (file) => writeEmbeddingModel(file, { name: "Tiny Embed" }));
     return fixtureFiles;
 }

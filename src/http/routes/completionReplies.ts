@@ -1,25 +1,38 @@
 /**
- * Sends a completion run as one JSON response or as a stream of chunks: one chunk per piece of generated text
- * as it arrives, a chunk with the finish reason, then (where the API has one) a chunk with the totals.
+ * Sends a completion run as one JSON response or as a stream of chunks: chunks as the text, reasoning and
+ * tool calls arrive, a chunk with the finish reason, then (where the API has one) a chunk with the totals.
  */
 import type { FastifyReply } from "fastify";
 import type { Static, TSchema } from "typebox";
-import type { CompletionRun, CompletionSummary } from "../../services/InferenceService.js";
+import type { TokenLogprob } from "../../engine/protocol.js";
+import type { CompletionEvent, CompletionRun, CompletionSummary } from "../../services/InferenceService.js";
 import { toHttpError } from "../errorEnvelope.js";
 import { startEventStream } from "../sse.js";
 
+type Part<T extends CompletionEvent["type"]> = Extract<CompletionEvent, { type: T }>;
+
 export type ChunkShapes<Chunk> = {
-    text(text: string, first: boolean): Chunk;
-    finish(summary: CompletionSummary): Chunk;
-    /** The closing chunk with usage and stats; null where the client did not ask for one. */
+    text(event: Part<"text">, first: boolean): Chunk;
+    reasoning?(event: Part<"reasoning">, first: boolean): Chunk;
+    toolCallStart?(event: Part<"toolCallStart">, first: boolean): Chunk;
+    toolCallArguments?(event: Part<"toolCallArguments">): Chunk;
+    finish(summary: CompletionSummary, logprobs: TokenLogprob[]): Chunk;
+    /** The closing chunk with the totals; null where the client did not ask for one. */
     totals(summary: CompletionSummary): Chunk | null;
 };
 
-export async function collectCompletion(run: CompletionRun): Promise<{ text: string; summary: CompletionSummary }> {
+export type CollectedCompletion = { text: string; reasoning: string; summary: CompletionSummary; logprobs: TokenLogprob[] };
+
+export async function collectCompletion(run: CompletionRun): Promise<CollectedCompletion> {
     let text = "";
+    let reasoning = "";
+    const logprobs: TokenLogprob[] = [];
     for await (const event of run.events) {
-        if (event.type === "text") text += event.text;
-        else return { text, summary: event.summary };
+        if (event.type === "text") {
+            text += event.text;
+            logprobs.push(...event.logprobs);
+        } else if (event.type === "reasoning") reasoning += event.text;
+        else if (event.type === "end") return { text, reasoning, summary: event.summary, logprobs: [...logprobs, ...event.logprobs] };
     }
     throw new Error("the generation ended without a summary");
 }
@@ -28,16 +41,24 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
     serialize: (chunk: Chunk) => string): Promise<void> {
     const stream = startEventStream(reply, serialize);
     let first = true;
+    const send = (chunk: Chunk | undefined) => {
+        if (chunk === undefined) return;
+        stream.send(chunk);
+        first = false;
+    };
     try {
         for await (const event of run.events) {
-            if (event.type === "text") {
-                stream.send(shapes.text(event.text, first));
-                first = false;
-                continue;
+            switch (event.type) {
+                case "text": send(shapes.text(event, first)); break;
+                case "reasoning": send(shapes.reasoning?.(event, first)); break;
+                case "toolCallStart": send(shapes.toolCallStart?.(event, first)); break;
+                case "toolCallArguments": send(shapes.toolCallArguments?.(event)); break;
+                case "end": {
+                    send(shapes.finish(event.summary, event.logprobs));
+                    const totals = shapes.totals(event.summary);
+                    if (totals !== null) send(totals);
+                }
             }
-            stream.send(shapes.finish(event.summary));
-            const totals = shapes.totals(event.summary);
-            if (totals !== null) stream.send(totals);
         }
         stream.end();
     } catch (error) {

@@ -1,10 +1,11 @@
-/** Request translation shared by every completion endpoint: sampling fields and messages to native types. */
+/** Request translation shared by every completion endpoint: API fields to the inference service's native types. */
 import { InvalidRequest } from "../../errors.js";
 import type { ChatMessage } from "../../schemas/messages.js";
-import type { ChatTurn } from "../../services/chatPrompt.js";
-import type { GenerationRequest } from "../../services/InferenceService.js";
+import type { ToolChoice as ToolChoiceBody } from "../../schemas/tools.js";
+import type { ChatTurn, ToolDefinition } from "../../services/chatPrompt.js";
+import type { ChatRequest, GenerationRequest, ResponseFormat, TextRequest, ToolChoice } from "../../services/InferenceService.js";
 
-export type SamplingBody = {
+export type GenerationBody = {
     model: string;
     temperature?: number;
     top_p?: number;
@@ -16,12 +17,43 @@ export type SamplingBody = {
     seed?: number;
     stop?: string | string[];
     max_tokens?: number | null;
+    max_completion_tokens?: number | null;
+    logit_bias?: Record<string, number> | null;
+    response_format?: { type: "text" } | { type: "json_object" } | { type: "json_schema"; json_schema: { schema?: Record<string, unknown> } };
 };
 
-export function toGenerationRequest(body: SamplingBody, receivedAt: number, signal: AbortSignal): GenerationRequest {
+export type ChatBody = GenerationBody & {
+    messages: ChatMessage[];
+    tools?: Array<{ function: { name: string; description?: string; parameters?: Record<string, unknown> } }>;
+    tool_choice?: ToolChoiceBody;
+    parallel_tool_calls?: boolean;
+    logprobs?: boolean | null;
+    top_logprobs?: number | null;
+};
+
+function responseFormat(body: GenerationBody): ResponseFormat {
+    const format = body.response_format;
+    if (format === undefined || format.type === "text") return { type: "text" };
+    if (format.type === "json_object") return { type: "json_object" };
+    return { type: "json_schema", schema: format.json_schema.schema ?? {} };
+}
+
+function logitBias(body: GenerationBody): Record<string, number> {
+    const bias = body.logit_bias ?? {};
+    for (const [token, value] of Object.entries(bias)) {
+        if (!/^\d+$/.test(token)) throw new InvalidRequest(`logit_bias keys must be token ids, got '${token}'.`, "logit_bias");
+        if (typeof value !== "number" || value < -100 || value > 100) {
+            throw new InvalidRequest(`logit_bias values must be numbers from -100 to 100, got ${JSON.stringify(value)} for token ${token}.`, "logit_bias");
+        }
+    }
+    return bias;
+}
+
+export function toGenerationRequest(body: GenerationBody, receivedAt: number, signal: AbortSignal, logprobs: number | null = null): GenerationRequest {
+    const maxTokens = body.max_completion_tokens ?? body.max_tokens;
     return {
         model: body.model,
-        maxTokens: body.max_tokens === undefined || body.max_tokens === null || body.max_tokens === -1 ? null : body.max_tokens,
+        maxTokens: maxTokens === undefined || maxTokens === null || maxTokens === -1 ? null : maxTokens,
         stop: body.stop === undefined ? [] : typeof body.stop === "string" ? [body.stop] : body.stop,
         sampling: {
             temperature: body.temperature,
@@ -34,6 +66,9 @@ export function toGenerationRequest(body: SamplingBody, receivedAt: number, sign
             // The engine's sampler takes a 32-bit seed; any integer a client sends maps onto one.
             seed: body.seed === undefined ? undefined : Number(BigInt.asUintN(32, BigInt(body.seed)))
         },
+        responseFormat: responseFormat(body),
+        logprobs,
+        logitBias: logitBias(body),
         receivedAt,
         signal
     };
@@ -53,6 +88,40 @@ function textOf(message: ChatMessage, index: number): string {
 export function toChatTurns(messages: ChatMessage[]): ChatTurn[] {
     return messages.map((message, index) => ({
         role: message.role === "developer" ? "system" : message.role,
-        content: textOf(message, index)
+        content: textOf(message, index),
+        ...(message.tool_calls?.length ? {
+            toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }))
+        } : {}),
+        ...(message.tool_call_id !== undefined ? { toolCallId: message.tool_call_id } : {}),
+        ...(message.name !== undefined ? { name: message.name } : {})
     }));
+}
+
+function toolChoice(choice: ToolChoiceBody | undefined): ToolChoice {
+    if (choice === undefined) return "auto";
+    return typeof choice === "string" ? choice as ToolChoice : { name: choice.function.name };
+}
+
+export function toChatRequest(body: ChatBody, receivedAt: number, signal: AbortSignal, splitMessage: boolean): ChatRequest {
+    const tools: ToolDefinition[] = (body.tools ?? []).map(({ function: tool }) => ({
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        ...(tool.parameters !== undefined ? { parameters: tool.parameters } : {})
+    }));
+    return {
+        ...toGenerationRequest(body, receivedAt, signal, body.logprobs ? body.top_logprobs ?? 0 : null),
+        messages: toChatTurns(body.messages),
+        tools,
+        toolChoice: toolChoice(body.tool_choice),
+        parallelToolCalls: body.parallel_tool_calls ?? true,
+        splitMessage
+    };
+}
+
+export type TextBody = GenerationBody & { prompt: string | string[]; logprobs?: number | null };
+
+export function toTextRequest(body: TextBody, receivedAt: number, signal: AbortSignal): TextRequest {
+    const prompts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
+    if (prompts.length !== 1) throw new InvalidRequest("Only one prompt per request is supported.", "prompt");
+    return { ...toGenerationRequest(body, receivedAt, signal, body.logprobs ?? null), prompt: prompts[0]! };
 }

@@ -1,20 +1,13 @@
 import { Type, type Static } from "typebox";
-import { SamplingFields } from "../sampling.js";
-import { completionHeader, V0ChunkTotals, V0Totals } from "./common.js";
-import { ChatMessage } from "../messages.js";
-
-export const V0ChatRequest = Type.Object({
-    model: Type.String({ minLength: 1, maxLength: 1024 }),
-    messages: Type.Array(ChatMessage, { minItems: 1, maxItems: 10_000 }),
-    ...SamplingFields
-});
-export type V0ChatRequest = Static<typeof V0ChatRequest>;
+import { ChatLogprobs } from "../logprobs.js";
+import { completionHeader } from "../completionHeader.js";
+import { V0ChunkTotals, V0Totals } from "./common.js";
 
 export const V0ChatResponse = Type.Object({
     ...completionHeader("chat.completion"),
     choices: Type.Array(Type.Object({
         index: Type.Integer(),
-        logprobs: Type.Union([Type.Null(), Type.Object({})]),
+        logprobs: Type.Union([Type.Null(), ChatLogprobs]),
         finish_reason: Type.String(),
         message: Type.Object({
             role: Type.String(),
@@ -34,7 +27,7 @@ export const V0ChatChunk = Type.Object({
             role: Type.Optional(Type.String()),
             content: Type.Optional(Type.String())
         }, { additionalProperties: false }),
-        logprobs: Type.Null(),
+        logprobs: Type.Union([Type.Null(), ChatLogprobs]),
         finish_reason: Type.Union([Type.String(), Type.Null()])
     }, { additionalProperties: false })),
     ...V0ChunkTotals

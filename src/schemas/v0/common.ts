@@ -31,11 +31,6 @@ export const Runtime = Type.Object({
 }, { additionalProperties: false });
 export type Runtime = Static<typeof Runtime>;
 
-/** The fields that open every completion object and chunk. */
-export function completionHeader<const Kind extends string>(object: Kind) {
-    return { id: Type.String(), object: Type.Literal(object), created: Type.Integer(), model: Type.String() };
-}
-
 /** What every v0 completion carries besides its choices. */
 export const V0Totals = { usage: CompletionUsage, stats: Stats, model_info: ModelInfo, runtime: Runtime };
 

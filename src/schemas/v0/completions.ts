@@ -1,20 +1,14 @@
 import { Type, type Static } from "typebox";
-import { SamplingFields } from "../sampling.js";
-import { completionHeader, V0ChunkTotals, V0Totals } from "./common.js";
-
-export const V0CompletionRequest = Type.Object({
-    model: Type.String({ minLength: 1, maxLength: 1024 }),
-    prompt: Type.String({ maxLength: 4_000_000 }),
-    ...SamplingFields
-});
-export type V0CompletionRequest = Static<typeof V0CompletionRequest>;
+import { CompletionLogprobs } from "../logprobs.js";
+import { completionHeader } from "../completionHeader.js";
+import { V0ChunkTotals, V0Totals } from "./common.js";
 
 export const V0CompletionResponse = Type.Object({
     ...completionHeader("text_completion"),
     choices: Type.Array(Type.Object({
         index: Type.Integer(),
         text: Type.String(),
-        logprobs: Type.Union([Type.Null(), Type.Object({})]),
+        logprobs: Type.Union([Type.Null(), CompletionLogprobs]),
         finish_reason: Type.String()
     }, { additionalProperties: false })),
     ...V0Totals
@@ -26,7 +20,7 @@ export const V0CompletionChunk = Type.Object({
     choices: Type.Array(Type.Object({
         index: Type.Integer(),
         text: Type.String(),
-        logprobs: Type.Null(),
+        logprobs: Type.Union([Type.Null(), CompletionLogprobs]),
         finish_reason: Type.Union([Type.String(), Type.Null()])
     }, { additionalProperties: false })),
     ...V0ChunkTotals

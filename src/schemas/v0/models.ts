@@ -19,7 +19,9 @@ export const V0ModelList = Type.Object({
 }, { additionalProperties: false });
 export type V0ModelList = Static<typeof V0ModelList>;
 
-/** A wildcard, so `publisher/repo` references reach the catalog with their slash. */
 export const ModelParams = Type.Object({
-    "*": Type.String({ minLength: 1, maxLength: 1024, description: "A model id, `id@quant` or `publisher/repo`." })
+    model: Type.String({ minLength: 1, maxLength: 1024, description: "A model id, `id@quant`, or `publisher/repo` (its slash URL-encoded or not)." })
 });
+
+/** The undocumented twin of a `{model}` route: a wildcard, so `publisher/repo` references keep their slash. */
+export const ModelWildcardParams = Type.Object({ "*": Type.String({ minLength: 1, maxLength: 1024 }) });

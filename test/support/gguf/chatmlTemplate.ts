@@ -56,3 +56,6 @@ export const chatmlTemplate = `{%- if tools %}
     {{- '<|im_start|>assistant\\n' }}
 {%- endif %}
 `;
+
+/** The same template for a reasoning model that opens its thinking block in the prompt (as DeepSeek-R1 distills do). */
+export const reasoningTemplate = chatmlTemplate.replace("{{- '<|im_start|>assistant\\n' }}", "{{- '<|im_start|>assistant\\n<think>\\n' }}");

@@ -8,6 +8,7 @@ export const v0EmbeddingRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = a
     app.post("/api/v0/embeddings", {
         schema: {
             summary: "Text embeddings (text -> embedding vectors)",
+            tags: ["LM Studio REST API v0"],
             body: V0EmbeddingRequest,
             response: { 200: V0EmbeddingResponse, "4xx": ErrorEnvelope, "5xx": ErrorEnvelope }
         }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
-import { ModelParams, V0Model, V0ModelList } from "../../../schemas/v0/models.js";
+import { V0Model, V0ModelList } from "../../../schemas/v0/models.js";
 import type { ModelListing } from "../../../services/ModelService.js";
 import type { RouteDependencies } from "../../app.js";
+import { registerModelRoute } from "../modelRoute.js";
 
 export function toV0Model(model: ModelListing): V0Model {
     return {
@@ -19,11 +19,9 @@ export function toV0Model(model: ModelListing): V0Model {
 }
 
 export const v0ModelRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async (app, { services }) => {
-    app.get("/api/v0/models", {
-        schema: { summary: "List available models", response: { 200: V0ModelList } }
-    }, async () => ({ object: "list" as const, data: (await services.models.list()).map(toV0Model) }));
-
-    app.get("/api/v0/models/*", {
-        schema: { summary: "Get info about a specific model", params: ModelParams, response: { 200: V0Model, 404: ErrorEnvelope } }
-    }, async (request) => toV0Model(await services.models.get(request.params["*"])));
+    const tags = ["LM Studio REST API v0"];
+    app.get("/api/v0/models", { schema: { summary: "List available models", tags, response: { 200: V0ModelList } } },
+        async () => ({ object: "list" as const, data: (await services.models.list()).map(toV0Model) }));
+    registerModelRoute(app, "/api/v0/models", { summary: "Get info about a specific model", tags, response: V0Model },
+        async (reference) => toV0Model(await services.models.get(reference)));
 };

@@ -1,0 +1,28 @@
+/**
+ * The OpenAPI document, generated from the same route schemas that validate and serialize, at
+ * GET /openapi.json, and a browsable Swagger UI at /docs (its assets are served locally).
+ */
+import { createRequire } from "node:module";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+    await app.register(swagger, {
+        openapi: {
+            info: {
+                title: "lmhost",
+                version,
+                description: "LM Studio's REST API v0 and the OpenAI-compatible API, served on llama.cpp."
+            },
+            tags: [
+                { name: "LM Studio REST API v0", description: "Models, chat, completions and embeddings with LM Studio's stats." },
+                { name: "OpenAI-compatible API", description: "A drop-in base URL for OpenAI clients: /v1." }
+            ]
+        }
+    });
+    await app.register(swaggerUi, { routePrefix: "/docs" });
+    app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,13 @@
+import type { OpenAiUsage } from "../../../schemas/openai/usage.js";
+import type { CompletionSummary, ServedModel } from "../../../services/InferenceService.js";
+
+export function openAiUsage(summary: CompletionSummary): OpenAiUsage {
+    return {
+        prompt_tokens: summary.promptTokens,
+        completion_tokens: summary.completionTokens,
+        total_tokens: summary.promptTokens + summary.completionTokens
+    };
+}
+
+/** Names the engine build that produced the answer, as OpenAI's fingerprint names its backend. */
+export const systemFingerprint = (model: ServedModel) => `${model.runtime.name}@${model.runtime.version}`;

@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server.js";
+import { temporaryFolder } from "../support/fixtures.js";
+import { startTestServer } from "../support/testServer.js";
+
+let server: RunningServer;
+
+beforeAll(async () => {
+    server = await startTestServer({ modelsDir: await temporaryFolder() });
+});
+afterAll(() => server.close());
+
+describe("GET /openapi.json", () => {
+    it("documents both APIs from the route schemas", async () => {
+        const document = await (await fetch(`${server.url}/openapi.json`)).json();
+        expect(document.openapi).toMatch(/^3\./);
+        expect(Object.keys(document.paths).sort()).toEqual([
+            "/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings", "/api/v0/models", "/api/v0/models/{model}",
+            "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/models/{model}"
+        ]);
+        const chat = document.paths["/v1/chat/completions"].post;
+        const request = chat.requestBody.content["application/json"].schema;
+        expect(request.required).toEqual(["model", "messages"]);
+        expect(Object.keys(request.properties)).toEqual(expect.arrayContaining(["tools", "tool_choice", "response_format", "logprobs", "stream_options"]));
+        expect(chat.responses["200"].content["application/json"].schema.properties.choices).toBeDefined();
+        expect(chat.responses["4XX"] ?? chat.responses["4xx"]).toBeDefined();
+        const v0Chat = document.paths["/api/v0/chat/completions"].post.responses["200"].content["application/json"].schema;
+        expect(Object.keys(v0Chat.properties)).toEqual(["id", "object", "created", "model", "choices", "usage", "stats", "model_info", "runtime"]);
+    });
+
+    it("has a browsable docs page served without any CDN", async () => {
+        const page = await fetch(`${server.url}/docs/`);
+        expect(page.status).toBe(200);
+        const html = await page.text();
+        expect(html).toContain("Swagger UI");
+        expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"']*\.(js|css)/);
+        expect((await fetch(`${server.url}/docs/static/swagger-ui-bundle.js`)).status).toBe(200);
+    });
+});
