@@ -23,6 +23,7 @@ export type CatalogEntry = {
     /** Absolute path of the file to load (the first part of a split model). */
     path: string;
     sizeBytes: number;
+    modifiedAt: Date;
     architecture: string;
     quantization: string;
     /** The context length the model was trained with. */
@@ -116,7 +117,7 @@ export class ModelCatalog {
         const type = modelTypeOf(header);
         const quantization = header.quantization ?? quantizationFromStem(stem) ?? "unknown";
         return {
-            type, publisher, repo, path: file.absolute, sizeBytes: file.size,
+            type, publisher, repo, path: file.absolute, sizeBytes: file.size, modifiedAt: new Date(file.mtimeMs),
             architecture: header.architecture, quantization,
             maxContextLength: header.trainedContextLength ?? fallbackContextLength,
             header,
