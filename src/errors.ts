@@ -41,6 +41,13 @@ export class ModelNotFound extends ApiError {
     }
 }
 
+export class ModelNotLoaded extends ApiError {
+    constructor(instanceId: string, loadedIds: readonly string[]) {
+        super(`No loaded model instance "${instanceId}". Loaded: ${loadedIds.length > 0 ? loadedIds.join(", ") : "none"}`, 404,
+            "invalid_request_error", "model_not_loaded", "instance_id");
+    }
+}
+
 export class AmbiguousModel extends ApiError {
     constructor(requested: string, candidates: readonly string[]) {
         super(`Model "${requested}" matches several models: ${candidates.join(", ")}. Use one of these ids.`, 400,

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ContextLengthExceeded, EngineFailure, InvalidRequest, ModelLoadFailed } from "../errors.js";
 import type {
-    EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, StopReason, TokenLogprob, ToWorker
+    EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, StopReason, TokenLogprob, ToWorker
 } from "./protocol.js";
 
 export type GenerationEvent =
@@ -41,6 +41,9 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
     }
 }
 
+/** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "generate" | "embed" | "dispose">;
+
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
     private nextJobId = 1;
@@ -48,7 +51,7 @@ export class EngineProcess {
     /** Resolves with a description of why the worker ended. */
     readonly exited: Promise<string>;
 
-    private constructor(private readonly child: ChildProcess, readonly model: LoadedModelDescription) {
+    private constructor(private readonly child: ChildProcess, readonly model: LoadedModelDescription, readonly estimate: ResourceEstimate) {
         this.exited = new Promise((resolve) => {
             child.once("exit", (code, signal) => {
                 this.exitReason = signal ? `engine process killed by ${signal}` : `engine process exited with code ${code}`;
@@ -60,30 +63,46 @@ export class EngineProcess {
         child.on("message", (message: FromWorker) => this.dispatch(message));
     }
 
-    /** Starts a worker and loads the model in it. Rejects with ModelLoadFailed, leaving no process behind. */
-    static async start(modelId: string, options: LoadOptions): Promise<EngineProcess> {
+    /**
+     * Starts a worker, has it estimate the memory the model and its context need, lets `admit` decide (it may
+     * make room, or throw to refuse), then loads. Rejects with ModelLoadFailed or admit's error, leaving no
+     * process behind.
+     */
+    static async start(modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void> = async () => {}): Promise<EngineProcess> {
         const child = fork(workerEntry, [], {
             serialization: "advanced",
             stdio: ["ignore", "inherit", "inherit", "ipc"],
             execArgv: workerEntry.endsWith(".ts") ? ["--import", "tsx"] : [],
             env: { ...process.env, UV_THREADPOOL_SIZE: "1" }
         });
-        const loaded = await new Promise<LoadedModelDescription>((resolve, reject) => {
-            const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-                reject(new ModelLoadFailed(modelId, `the engine process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} while loading`));
-            child.once("exit", onExit);
-            child.once("error", (error) => reject(new ModelLoadFailed(modelId, error.message)));
-            child.once("message", (message: FromWorker) => {
-                child.off("exit", onExit);
-                if (message.type === "loaded") resolve(message.model);
-                else reject(new ModelLoadFailed(modelId, message.type === "loadFailed" ? message.message : "unexpected reply"));
-            });
-            child.send({ type: "load", options } satisfies ToWorker);
-        }).catch((error: unknown) => {
+        try {
+            const estimated = await EngineProcess.request(child, modelId, { type: "estimate", options });
+            if (estimated.type !== "estimated") throw new ModelLoadFailed(modelId, estimated.type === "loadFailed" ? estimated.message : "unexpected reply");
+            await admit(estimated.estimate);
+            const loaded = await EngineProcess.request(child, modelId, { type: "load", options });
+            if (loaded.type !== "loaded") throw new ModelLoadFailed(modelId, loaded.type === "loadFailed" ? loaded.message : "unexpected reply");
+            return new EngineProcess(child, loaded.model, estimated.estimate);
+        } catch (error) {
             child.kill("SIGKILL");
             throw error;
+        }
+    }
+
+    /** Sends one message during startup and waits for the worker's answer (or its death). */
+    private static request(child: ChildProcess, modelId: string, message: ToWorker): Promise<FromWorker> {
+        return new Promise((resolve, reject) => {
+            const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+                reject(new ModelLoadFailed(modelId, `the engine process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} while loading`));
+            const onError = (error: Error) => reject(new ModelLoadFailed(modelId, error.message));
+            child.once("exit", onExit);
+            child.once("error", onError);
+            child.once("message", (reply: FromWorker) => {
+                child.off("exit", onExit);
+                child.off("error", onError);
+                resolve(reply);
+            });
+            child.send(message);
         });
-        return new EngineProcess(child, loaded);
     }
 
     /** The worker's process id, for diagnostics. */

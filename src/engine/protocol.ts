@@ -13,9 +13,16 @@ export type LoadOptions = {
     /** Sequences (parallel requests) in the LLM's context. */
     parallel: number;
     threads: number;
+    /** Tokens evaluated per batch; default: node-llama-cpp's (512, or less for small contexts). */
+    batchSize?: number;
+    /** Default: node-llama-cpp's ("auto": on where the model and hardware support it). */
+    flashAttention?: boolean;
     /** node-llama-cpp's GPU choice: "auto" uses CUDA/Vulkan/Metal when a prebuilt binary works, else the CPU. */
     gpu: "auto" | false;
 };
+
+/** What node-llama-cpp's GGUF insights expect a load to take, in bytes. */
+export type ResourceEstimate = { modelRam: number; contextRam: number; vram: number };
 
 export type RuntimeDescription = { name: string; version: string; supportedFormats: string[] };
 
@@ -73,6 +80,9 @@ export type TokenLogprob = {
     top: Array<{ token: string; logprob: number }>;
 };
 
+/** The abort reason with which a worker ends jobs when its model is unloaded. */
+export const unloadAbortReason = "modelUnloaded";
+
 export type StopReason =
     | "eosFound"
     | "stopStringFound"
@@ -88,6 +98,7 @@ export type EngineFailureDescription =
     | { kind: "engine"; message: string };
 
 export type ToWorker =
+    | { type: "estimate"; options: LoadOptions }
     | { type: "load"; options: LoadOptions }
     | { type: "generate"; id: number; params: GenerationParams }
     | { type: "embed"; id: number; inputs: string[] }
@@ -95,6 +106,7 @@ export type ToWorker =
     | { type: "shutdown" };
 
 export type FromWorker =
+    | { type: "estimated"; estimate: ResourceEstimate }
     | { type: "loaded"; model: LoadedModelDescription }
     | { type: "loadFailed"; message: string }
     | { type: "accepted"; id: number; promptTokens: number }

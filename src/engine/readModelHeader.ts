@@ -6,6 +6,8 @@ import { GgufFileType, readGgufFileInfo } from "node-llama-cpp";
 export type ModelHeader = {
     architecture: string;
     name: string | null;
+    /** `general.size_label`, e.g. "8B". */
+    sizeLabel: string | null;
     /** Quantization as LM Studio names it: `Q4_K_M`, `F16`, ... */
     quantization: string | null;
     trainedContextLength: number | null;
@@ -58,6 +60,7 @@ export async function readModelHeader(path: string): Promise<ModelHeader> {
     return {
         architecture,
         name: asString(pick(metadata, ["general", "name"])),
+        sizeLabel: asString(pick(metadata, ["general", "size_label"])),
         quantization: quantizationName(asNumber(pick(metadata, ["general", "file_type"])) ?? undefined),
         trainedContextLength: asNumber(pick(metadata, [architecture, "context_length"])),
         embeddingLength: asNumber(pick(metadata, [architecture, "embedding_length"])),

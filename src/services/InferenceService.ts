@@ -9,7 +9,7 @@ import type { GenerationEvent } from "../engine/EngineProcess.js";
 import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
 import type { GrammarSpec, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
-import type { LoadedModel, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
+import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
 import { renderChatPrompt, templateReasons, type ChatTurn, type ToolDefinition } from "./chatPrompt.js";
 import { AssistantOutputParser, type AssistantOutputEvent, type OutputParsing } from "./output/AssistantOutputParser.js";
 import { ToolCallParser, toolCallClose, toolCallOpen, type ParsedToolCall } from "./output/toolCallParser.js";
@@ -42,6 +42,8 @@ export type GenerationRequest = {
     logprobs: number | null;
     /** Token id -> bias added to its logit. */
     logitBias: Record<string, number>;
+    /** Idle seconds before a model this request loads unloads again; default: the server's JIT TTL. */
+    ttlSeconds?: number;
     /** `performance.now()` when the request arrived; time to first token counts from here. */
     receivedAt: number;
     signal: AbortSignal;
@@ -159,50 +161,67 @@ export class InferenceService {
     constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle) {}
 
     async chat(request: ChatRequest): Promise<CompletionRun> {
-        const loaded = await this.loadFor(request.model, "llm", "chat completions");
-        const header = loaded.entry.header;
-        const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
-        const prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : []);
-        const grammar = (toolsActive ? toolChoiceGrammar(request) : null) ?? responseFormatGrammar(request.responseFormat);
-        const parsing: OutputParsing = {
-            reasoning: request.splitMessage && templateReasons(header) ? { startsInside: prompt.trimEnd().endsWith(thinkOpen) } : null,
-            toolCalls: request.splitMessage && toolsActive
-        };
-        return this.run(loaded, prompt, grammar, request, "messages", { parsing, detectToolCalls: toolsActive });
+        const lease = await this.leaseFor(request.model, "llm", "chat completions", request.ttlSeconds);
+        return this.releasingOnFailure(lease, () => {
+            const header = lease.instance.entry.header;
+            const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
+            const prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : []);
+            const grammar = (toolsActive ? toolChoiceGrammar(request) : null) ?? responseFormatGrammar(request.responseFormat);
+            const parsing: OutputParsing = {
+                reasoning: request.splitMessage && templateReasons(header) ? { startsInside: prompt.trimEnd().endsWith(thinkOpen) } : null,
+                toolCalls: request.splitMessage && toolsActive
+            };
+            return this.run(lease, prompt, grammar, request, "messages", { parsing, detectToolCalls: toolsActive });
+        });
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
-        const loaded = await this.loadFor(request.model, "llm", "text completions");
-        return this.run(loaded, request.prompt, responseFormatGrammar(request.responseFormat), request, "prompt",
-            { parsing: { reasoning: null, toolCalls: false }, detectToolCalls: false });
+        const lease = await this.leaseFor(request.model, "llm", "text completions", request.ttlSeconds);
+        return this.releasingOnFailure(lease, () => this.run(lease, request.prompt, responseFormatGrammar(request.responseFormat), request, "prompt",
+            { parsing: { reasoning: null, toolCalls: false }, detectToolCalls: false }));
     }
 
     /** `dimensions`: the vector length the client expects; refused unless it is the model's own. */
-    async embed(model: string, inputs: string[], signal: AbortSignal, dimensions?: number): Promise<EmbeddingResult> {
-        const entry = await this.catalog.resolve(model);
-        const own = entry.header.embeddingLength;
-        if (dimensions !== undefined && own !== null && dimensions !== own) {
-            throw new InvalidRequest(`Model "${entry.id}" produces ${own}-dimensional embeddings and cannot shorten them; ` +
-                `leave out dimensions or set it to ${own}.`, "dimensions", "unsupported_dimensions");
+    async embed(model: string, inputs: string[], signal: AbortSignal, options: { dimensions?: number; ttlSeconds?: number } = {}): Promise<EmbeddingResult> {
+        const lease = await this.leaseFor(model, "embeddings", "embeddings", options.ttlSeconds);
+        try {
+            const { entry, engine } = lease.instance;
+            const own = entry.header.embeddingLength;
+            if (options.dimensions !== undefined && own !== null && options.dimensions !== own) {
+                throw new InvalidRequest(`Model "${entry.id}" produces ${own}-dimensional embeddings and cannot shorten them; ` +
+                    `leave out dimensions or set it to ${own}.`, "dimensions", "unsupported_dimensions");
+            }
+            const result = await engine.embed(inputs, signal, "input");
+            return {
+                model: servedModel(lease.instance),
+                vectors: result.vectors.map(normalizeL2),
+                promptTokens: result.tokenCounts.reduce((total, count) => total + count, 0)
+            };
+        } finally {
+            lease.release();
         }
-        const loaded = await this.loadFor(model, "embeddings", "embeddings");
-        const result = await loaded.engine.embed(inputs, signal, "input");
-        return {
-            model: servedModel(loaded),
-            vectors: result.vectors.map(normalizeL2),
-            promptTokens: result.tokenCounts.reduce((total, count) => total + count, 0)
-        };
     }
 
-    private async loadFor(requested: string, type: ModelType, endpoint: string): Promise<LoadedModel> {
-        const entry: CatalogEntry = await this.catalog.resolve(requested);
-        if (entry.type !== type) throw new WrongModelType(entry.id, entry.type, endpoint);
-        return this.lifecycle.acquire(entry);
+    /** A lease on the instance a request names: a loaded instance by its id, else a catalog model, loaded if need be. */
+    private async leaseFor(requested: string, type: ModelType, endpoint: string, ttlSeconds?: number): Promise<Lease> {
+        const named = this.lifecycle.instanceNamed(requested);
+        const entry: CatalogEntry = named?.entry ?? await this.catalog.resolve(requested);
+        if (entry.type !== type) throw new WrongModelType(named?.id ?? entry.id, entry.type, endpoint);
+        return named ? this.lifecycle.lease(named) : this.lifecycle.acquire(entry, ttlSeconds);
     }
 
-    private async run(loaded: LoadedModel, prompt: string, grammar: GrammarSpec | null, request: GenerationRequest, promptParam: string,
+    private async releasingOnFailure<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
+        try {
+            return await work();
+        } catch (error) {
+            lease.release();
+            throw error;
+        }
+    }
+
+    private async run(lease: Lease, prompt: string, grammar: GrammarSpec | null, request: GenerationRequest, promptParam: string,
         output: { parsing: OutputParsing; detectToolCalls: boolean }): Promise<CompletionRun> {
-        const generation = await loaded.engine.generate({
+        const generation = await lease.instance.engine.generate({
             prompt,
             maxTokens: request.maxTokens,
             stop: request.stop,
@@ -212,16 +231,16 @@ export class InferenceService {
             logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias])
         }, request.signal, promptParam);
         return {
-            model: servedModel(loaded),
+            model: servedModel(lease.instance),
             promptTokens: generation.promptTokens,
-            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output)
+            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output, lease)
         };
     }
 }
 
-function servedModel({ entry, engine }: LoadedModel): ServedModel {
+function servedModel({ id, entry, engine }: ModelInstance): ServedModel {
     return {
-        id: entry.id,
+        id,
         architecture: entry.architecture,
         quantization: entry.quantization,
         contextLength: engine.model.contextLength,
@@ -235,6 +254,15 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
 
 /** Times the generation, splits its text per `output`, and closes with the summary. */
 async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
+    output: { parsing: OutputParsing; detectToolCalls: boolean }, lease: Lease): AsyncGenerator<CompletionEvent> {
+    try {
+        yield* shapeEvents(events, promptTokens, receivedAt, output);
+    } finally {
+        lease.release();
+    }
+}
+
+async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
     output: { parsing: OutputParsing; detectToolCalls: boolean }): AsyncGenerator<CompletionEvent> {
     const parser = new AssistantOutputParser(output.parsing);
     // Without splitting, tool calls are still found in the raw text, for the finish reason.

@@ -1,8 +1,8 @@
-/** What the model endpoints show: the catalog's models with their load state. */
+/** What the model endpoints show: the catalog's models with their load state, and the loaded instances. */
 import type { CatalogEntry, ModelCatalog } from "../models/catalog/ModelCatalog.js";
-import type { ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
+import type { ExplicitLoad, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
 
-export type ModelListing = CatalogEntry & { loaded: boolean };
+export type ModelListing = CatalogEntry & { loaded: boolean; instances: ModelInstance[] };
 
 export class ModelService {
     constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle) {}
@@ -11,12 +11,27 @@ export class ModelService {
         return (await this.catalog.list()).map((entry) => this.withState(entry));
     }
 
-    /** Throws ModelNotFound or AmbiguousModel. */
+    /** Throws ModelNotFound or AmbiguousModel. A loaded instance's id names its model too. */
     async get(reference: string): Promise<ModelListing> {
-        return this.withState(await this.catalog.resolve(reference));
+        return this.withState(this.lifecycle.instanceNamed(reference)?.entry ?? await this.catalog.resolve(reference));
+    }
+
+    instances(): ModelInstance[] {
+        return this.lifecycle.instances();
+    }
+
+    /** An explicit load: the model stays until unloaded (or its `ttlSeconds` idle), never evicted by JIT loads. */
+    async load(reference: string, options: Omit<ExplicitLoad, "entry">): Promise<ModelInstance> {
+        return this.lifecycle.loadExplicitly({ entry: await this.catalog.resolve(reference), ...options });
+    }
+
+    /** Throws ModelNotLoaded for an unknown instance id. */
+    unload(instanceId: string): Promise<ModelInstance> {
+        return this.lifecycle.unload(instanceId);
     }
 
     private withState(entry: CatalogEntry): ModelListing {
-        return { ...entry, loaded: this.lifecycle.isLoaded(entry) };
+        const instances = this.lifecycle.instances().filter((instance) => instance.entry.path === entry.path);
+        return { ...entry, loaded: instances.length > 0, instances };
     }
 }

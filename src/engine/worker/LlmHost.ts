@@ -3,7 +3,7 @@
  * Runs only in the worker process.
  */
 import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
-import type { EngineFailureDescription, GenerationParams, StopReason, TokenLogprob } from "../protocol.js";
+import { unloadAbortReason, type EngineFailureDescription, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
 import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { SequencePool } from "./SequencePool.js";
@@ -147,7 +147,7 @@ export class LlmHost {
                 break;
             }
             if (signal.aborted) {
-                stopReason = "userStopped";
+                stopReason = signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped";
                 break;
             }
             if (params.maxTokens !== null && completionTokens >= params.maxTokens) {

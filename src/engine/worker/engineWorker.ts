@@ -4,8 +4,8 @@
  * this process's libuv pool (UV_THREADPOOL_SIZE=1, set by the parent), and so that an abort inside llama.cpp
  * on a bad file ends this process, never the server.
  */
-import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
-import type { FromWorker, LoadOptions, LoadedModelDescription, ToWorker } from "../protocol.js";
+import { GgufInsights, getLlama, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
+import { unloadAbortReason, type FromWorker, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
@@ -40,14 +40,33 @@ function logFromLlama(level: LlamaLogLevel, message: string): void {
 let host: LlmHost | EmbeddingHost | undefined;
 const running = new Map<number, AbortController>();
 
-async function load(options: LoadOptions): Promise<LoadedModelDescription> {
-    const llama = await getLlama({
+let llamaInstance: Promise<Llama> | undefined;
+
+function llamaFor(options: LoadOptions): Promise<Llama> {
+    llamaInstance ??= getLlama({
         build: "never",
         gpu: options.gpu,
         maxThreads: options.threads,
         logLevel: LlamaLogLevel.warn,
         logger: logFromLlama
     });
+    return llamaInstance;
+}
+
+async function estimate(options: LoadOptions): Promise<ResourceEstimate> {
+    const insights = await GgufInsights.from(await readGgufFileInfo(options.modelPath, { logWarnings: false }), await llamaFor(options));
+    const model = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
+    const context = await insights.estimateContextResourceRequirementsV2({
+        contextSize: options.contextLength,
+        modelGpuLayers: 0,
+        sequences: options.kind === "llm" ? options.parallel : 1,
+        isEmbeddingContext: options.kind === "embeddings"
+    });
+    return { modelRam: model.cpuRam, contextRam: context.cpuRam, vram: model.gpuVram + context.gpuVram };
+}
+
+async function load(options: LoadOptions): Promise<LoadedModelDescription> {
+    const llama = await llamaFor(options);
     const model = await llama.loadModel({ modelPath: options.modelPath });
     const runtime = { name: runtimeName(llama), version: llama.llamaCppRelease.release, supportedFormats: ["gguf"] };
     if (options.kind === "embeddings") {
@@ -60,7 +79,9 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
         contextSize: options.contextLength,
         sequences: options.parallel,
         threads: options.threads,
-        failedCreationRemedy: false
+        failedCreationRemedy: false,
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {})
     });
     const llm = new LlmHost(model, context, new GrammarCache(llama));
     host = llm;
@@ -76,6 +97,13 @@ function engineMessage(error: unknown): string {
 
 async function handle(message: ToWorker): Promise<void> {
     switch (message.type) {
+        case "estimate":
+            try {
+                send({ type: "estimated", estimate: await estimate(message.options) });
+            } catch (error) {
+                send({ type: "loadFailed", message: `cannot read the model file: ${engineMessage(error)}` });
+            }
+            return;
         case "load":
             try {
                 send({ type: "loaded", model: await load(message.options) });
@@ -126,9 +154,17 @@ async function handle(message: ToWorker): Promise<void> {
             running.get(message.id)?.abort();
             return;
         case "shutdown":
-            for (const controller of running.values()) controller.abort();
-            process.exit(0);
+            await shutDown();
+            return;
     }
+}
+
+/** Ends running jobs (each stops within a token, reporting "modelUnloaded"), then exits. */
+async function shutDown(): Promise<void> {
+    for (const controller of running.values()) controller.abort(unloadAbortReason);
+    const deadline = Date.now() + 2000;
+    while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    process.exit(0);
 }
 
 process.on("message", (message: ToWorker) => void handle(message));

@@ -1,9 +1,21 @@
 /**
- * Owns every load and unload. A model is loaded into its own engine process the first time a request needs it
- * (JIT); concurrent requests for a model that is loading wait for that one load. A model whose engine process
- * dies is forgotten, so the next request loads it again.
+ * Owns every load and unload of model instances (a model loaded in its own engine process, under an instance id).
+ *
+ * Rules:
+ * - JIT: a request for a model with no instance loads one; concurrent requests for it share that one load.
+ * - Idle TTL: an instance with a TTL unloads after that long with no request in flight; every request restarts
+ *   the clock. JIT loads get the request's `ttl` or the configured default; explicit loads only a given one.
+ * - Auto-evict: at most `maxJitModels` JIT instances stay loaded; loading another unloads the least recently
+ *   used idle one (a busy one goes as soon as it is idle). Explicit loads are never evicted by JIT.
+ * - Memory guard: before loading, the engine estimates RAM for weights and context; if that is more than is
+ *   free, idle JIT instances are unloaded (least recently used first) until it fits, else the load is refused
+ *   with InsufficientMemory, naming the sizes.
+ * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
-import { EngineProcess } from "../../engine/EngineProcess.js";
+import { freemem } from "node:os";
+import { ApiError, InvalidRequest, ModelNotLoaded } from "../../errors.js";
+import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
+import type { LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
 import type { Logger } from "../../logger.js";
 import type { CatalogEntry } from "../catalog/ModelCatalog.js";
 
@@ -14,68 +26,254 @@ export type LoadSettings = {
     parallel: number;
     threads: number;
     gpu: "auto" | false;
+    /** Idle seconds before a JIT-loaded instance unloads. Default 3600. */
+    jitTtlSeconds: number;
+    /** JIT-loaded instances kept at once. Default 1. */
+    maxJitModels: number;
 };
 
-export type LoadedModel = {
+export type Clock = {
+    now(): number;
+    setTimeout(callback: () => void, milliseconds: number): unknown;
+    clearTimeout(handle: unknown): void;
+};
+
+export const systemClock: Clock = {
+    now: () => Date.now(),
+    setTimeout: (callback, milliseconds) => setTimeout(callback, milliseconds).unref(),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
+};
+
+export type EngineStarter = (modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void>) => Promise<Engine>;
+
+export type LifecycleDependencies = {
+    clock: Clock;
+    /** Bytes of RAM free for a new model. */
+    availableMemory: () => number;
+    startEngine: EngineStarter;
+};
+
+export const defaultLifecycleDependencies: LifecycleDependencies = {
+    clock: systemClock,
+    availableMemory: freemem,
+    startEngine: (modelId, options, admit) => EngineProcess.start(modelId, options, admit)
+};
+
+export class InsufficientMemory extends ApiError {
+    constructor(modelId: string, estimate: ResourceEstimate, available: number) {
+        const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+        super(`Not enough memory to load "${modelId}": it needs about ${gb(estimate.modelRam + estimate.contextRam)} of RAM ` +
+            `(${gb(estimate.modelRam)} weights + ${gb(estimate.contextRam)} context) but ${gb(available)} is free, and unloading ` +
+            "idle models would not free enough. Unload a model or load this one with a smaller context length.",
+        507, "insufficient_storage_error", "insufficient_memory", "model");
+    }
+}
+
+export type ModelInstance = {
+    readonly id: string;
+    readonly entry: CatalogEntry;
+    readonly engine: Engine;
+    readonly origin: "jit" | "explicit";
+    readonly ttlSeconds: number | null;
+    readonly loadedAt: Date;
+    readonly loadSeconds: number;
+    /** What the load asked for beyond the defaults. */
+    readonly requested: { batchSize?: number; flashAttention?: boolean };
+    /** Requests using the instance now. */
+    inFlight: number;
+    /** Clock time of the last request's end (or of the load). */
+    lastUsedAt: number;
+};
+
+export type Lease = { readonly instance: ModelInstance; release(): void };
+
+export type ExplicitLoad = {
     entry: CatalogEntry;
-    engine: EngineProcess;
-    loadedAt: Date;
+    /** Instance id; default: the model id, or `<id>:2`, `:3`... when that is taken. */
+    identifier?: string;
+    contextLength?: number;
+    parallel?: number;
+    ttlSeconds?: number;
+    batchSize?: number;
+    flashAttention?: boolean;
 };
 
 export const defaultContextLengthCap = 4096;
 
 export class ModelLifecycle {
-    private readonly loaded = new Map<string, LoadedModel>();
-    private readonly loading = new Map<string, Promise<LoadedModel>>();
+    private readonly loaded = new Map<string, ModelInstance>();
+    private readonly loading = new Map<string, Promise<ModelInstance>>();
+    private readonly idleTimers = new Map<string, unknown>();
+    private readonly unloadWhenIdle = new Set<string>();
 
-    constructor(private readonly settings: LoadSettings, private readonly logger: Logger) {}
+    constructor(private readonly settings: LoadSettings, private readonly logger: Logger,
+        private readonly dependencies: LifecycleDependencies = defaultLifecycleDependencies) {}
 
-    isLoaded(entry: Pick<CatalogEntry, "path">): boolean {
-        return this.loaded.has(entry.path);
-    }
-
-    loadedModels(): LoadedModel[] {
+    instances(): ModelInstance[] {
         return [...this.loaded.values()];
     }
 
-    /** The loaded model for this entry, loading it first if needed. */
-    acquire(entry: CatalogEntry): Promise<LoadedModel> {
-        const ready = this.loaded.get(entry.path);
-        if (ready?.engine.alive) return Promise.resolve(ready);
-        const inProgress = this.loading.get(entry.path);
-        if (inProgress) return inProgress;
-        const load = this.load(entry).finally(() => this.loading.delete(entry.path));
-        this.loading.set(entry.path, load);
+    isLoaded(entry: Pick<CatalogEntry, "path">): boolean {
+        return this.instances().some((instance) => instance.entry.path === entry.path);
+    }
+
+    /** The instance a request names by its instance id (ids are matched ignoring case). */
+    instanceNamed(reference: string): ModelInstance | undefined {
+        const wanted = reference.trim().toLowerCase();
+        return this.instances().find((instance) => instance.id.toLowerCase() === wanted);
+    }
+
+    /** A lease on an instance of this model, loading one just in time when there is none. */
+    async acquire(entry: CatalogEntry, ttlSeconds?: number): Promise<Lease> {
+        const existing = this.loaded.get(entry.id) ?? this.instances().find((instance) => instance.entry.path === entry.path);
+        if (existing?.engine.alive) return this.lease(existing);
+        let load = this.loading.get(entry.id);
+        if (load === undefined) {
+            load = this.load(entry.id, entry, "jit", ttlSeconds ?? this.settings.jitTtlSeconds, {}).finally(() => this.loading.delete(entry.id));
+            this.loading.set(entry.id, load);
+        }
+        return this.lease(await load);
+    }
+
+    lease(instance: ModelInstance): Lease {
+        instance.inFlight++;
+        this.cancelIdleTimer(instance.id);
+        let released = false;
+        return {
+            instance,
+            release: () => {
+                if (released) return;
+                released = true;
+                instance.inFlight--;
+                instance.lastUsedAt = this.dependencies.clock.now();
+                if (instance.inFlight === 0) this.becameIdle(instance);
+            }
+        };
+    }
+
+    /** An explicit load (REST or CLI): never evicted by JIT, no TTL unless given. */
+    async loadExplicitly(request: ExplicitLoad): Promise<ModelInstance> {
+        const id = request.identifier ?? this.freeInstanceId(request.entry.id);
+        if (this.loaded.has(id) || this.loading.has(id)) {
+            throw new InvalidRequest(`An instance named "${id}" is already loaded; unload it first or choose another identifier.`, "identifier", "identifier_in_use");
+        }
+        const load = this.load(id, request.entry, "explicit", request.ttlSeconds ?? null, request).finally(() => this.loading.delete(id));
+        this.loading.set(id, load);
         return load;
+    }
+
+    /** Unloads an instance; requests still running on it end with stop reason modelUnloaded. */
+    async unload(instanceId: string): Promise<ModelInstance> {
+        const instance = this.instanceNamed(instanceId);
+        if (instance === undefined) throw new ModelNotLoaded(instanceId, this.instances().map((loaded) => loaded.id));
+        await this.remove(instance, "unloaded on request");
+        return instance;
     }
 
     async unloadAll(): Promise<void> {
         await Promise.allSettled([...this.loading.values()]);
-        const models = [...this.loaded.values()];
-        this.loaded.clear();
-        await Promise.all(models.map((model) => model.engine.dispose()));
+        await Promise.all(this.instances().map((instance) => this.remove(instance, "shutting down")));
     }
 
-    private async load(entry: CatalogEntry): Promise<LoadedModel> {
-        const contextLength = this.settings.contextLength ?? Math.min(entry.maxContextLength, defaultContextLengthCap);
+    private freeInstanceId(modelId: string): string {
+        if (!this.loaded.has(modelId) && !this.loading.has(modelId)) return modelId;
+        for (let suffix = 2; ; suffix++) {
+            const id = `${modelId}:${suffix}`;
+            if (!this.loaded.has(id) && !this.loading.has(id)) return id;
+        }
+    }
+
+    private async load(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
+        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
+        if (origin === "jit") this.evictJitInstancesBeyondLimit();
+        const contextLength = overrides.contextLength ?? this.settings.contextLength ?? Math.min(entry.maxContextLength, defaultContextLengthCap);
+        const parallel = entry.type === "llm" ? overrides.parallel ?? this.settings.parallel : 1;
         const started = performance.now();
-        this.logger.info(`Loading ${entry.id} (${entry.path}), context ${contextLength}, ${this.settings.threads} threads`);
-        const engine = await EngineProcess.start(entry.id, {
-            modelPath: entry.path,
-            kind: entry.type,
-            contextLength,
-            parallel: entry.type === "llm" ? this.settings.parallel : 1,
-            threads: this.settings.threads,
-            gpu: this.settings.gpu
-        });
-        const model: LoadedModel = { entry, engine, loadedAt: new Date() };
-        this.loaded.set(entry.path, model);
-        this.logger.info(`Loaded ${entry.id} in ${((performance.now() - started) / 1000).toFixed(2)} s on ${engine.model.runtime.name}`);
+        this.logger.info(`Loading ${entry.id} as "${id}" (${origin}), context ${contextLength}, ${parallel} parallel, ${this.settings.threads} threads`);
+        const requested = {
+            ...(overrides.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
+            ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {})
+        };
+        const engine = await this.dependencies.startEngine(entry.id, {
+            modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu, ...requested
+        }, (estimate) => this.makeRoom(entry.id, estimate));
+        const instance: ModelInstance = {
+            id, entry, engine, origin, ttlSeconds, requested,
+            loadedAt: new Date(), loadSeconds: (performance.now() - started) / 1000,
+            inFlight: 0, lastUsedAt: this.dependencies.clock.now()
+        };
+        this.loaded.set(id, instance);
+        this.logger.info(`Loaded "${id}" in ${instance.loadSeconds.toFixed(2)} s on ${engine.model.runtime.name}`);
         void engine.exited.then((reason) => {
-            if (this.loaded.get(entry.path) !== model) return;
-            this.loaded.delete(entry.path);
-            this.logger.error(`Model ${entry.id} is no longer loaded: ${reason}`);
+            if (this.loaded.get(id) !== instance) return;
+            this.forget(instance);
+            this.logger.error(`Model instance "${id}" is no longer loaded: ${reason}`);
         });
-        return model;
+        this.becameIdle(instance);
+        return instance;
+    }
+
+    private evictJitInstancesBeyondLimit(): void {
+        const staying = this.instances()
+            .filter((instance) => instance.origin === "jit" && !this.unloadWhenIdle.has(instance.id))
+            .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+        while (staying.length >= this.settings.maxJitModels && staying.length > 0) {
+            const oldest = staying.shift()!;
+            this.logger.info(`Unloading JIT model "${oldest.id}" to keep at most ${this.settings.maxJitModels} JIT-loaded`);
+            if (oldest.inFlight === 0) void this.remove(oldest, "evicted");
+            else this.unloadWhenIdle.add(oldest.id);
+        }
+    }
+
+    /** Admits a load whose estimate fits in free memory, unloading idle JIT instances to make it fit. */
+    private async makeRoom(modelId: string, estimate: ResourceEstimate): Promise<void> {
+        const needed = estimate.modelRam + estimate.contextRam;
+        let available = this.dependencies.availableMemory();
+        const idle = this.instances()
+            .filter((instance) => instance.origin === "jit" && instance.inFlight === 0)
+            .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+        const reclaimable = idle.reduce((total, instance) => total + instance.engine.estimate.modelRam + instance.engine.estimate.contextRam, 0);
+        if (needed > available + reclaimable) throw new InsufficientMemory(modelId, estimate, available);
+        for (const instance of idle) {
+            if (needed <= available) break;
+            this.logger.info(`Unloading idle JIT model "${instance.id}" to make room for ${modelId}`);
+            await this.remove(instance, "evicted for memory");
+            available = this.dependencies.availableMemory();
+        }
+        if (needed > available) throw new InsufficientMemory(modelId, estimate, available);
+    }
+
+    private becameIdle(instance: ModelInstance): void {
+        if (this.unloadWhenIdle.has(instance.id)) {
+            void this.remove(instance, "evicted");
+            return;
+        }
+        if (instance.ttlSeconds === null) return;
+        this.cancelIdleTimer(instance.id);
+        this.idleTimers.set(instance.id, this.dependencies.clock.setTimeout(() => {
+            this.idleTimers.delete(instance.id);
+            if (instance.inFlight > 0 || this.loaded.get(instance.id) !== instance) return;
+            this.logger.info(`Unloading "${instance.id}" after ${instance.ttlSeconds} s idle`);
+            void this.remove(instance, "idle TTL");
+        }, instance.ttlSeconds * 1000));
+    }
+
+    private cancelIdleTimer(id: string): void {
+        const timer = this.idleTimers.get(id);
+        if (timer !== undefined) this.dependencies.clock.clearTimeout(timer);
+        this.idleTimers.delete(id);
+    }
+
+    private forget(instance: ModelInstance): void {
+        if (this.loaded.get(instance.id) === instance) this.loaded.delete(instance.id);
+        this.cancelIdleTimer(instance.id);
+        this.unloadWhenIdle.delete(instance.id);
+    }
+
+    private async remove(instance: ModelInstance, why: string): Promise<void> {
+        if (this.loaded.get(instance.id) !== instance) return;
+        this.forget(instance);
+        this.logger.debug(`Unloading "${instance.id}": ${why}`);
+        await instance.engine.dispose();
     }
 }
