@@ -1,16 +1,28 @@
 /**
- * The models on disk: scans the model folders on every listing (so files added or removed while the server
- * runs show up at once), reads each GGUF header once per file version, and assigns unique ids.
- * Reads nothing outside the folders it was given, and never loads weights.
+ * The models on disk: scans its sources on every listing (so files added or removed while the server runs show
+ * up at once), reads each GGUF header once per file version, and assigns ids unique across all sources.
+ * Reads nothing outside its sources, writes nothing, and never loads weights.
  */
-import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { AmbiguousModel, ModelNotFound } from "../../errors.js";
 import type { ModelKind } from "../../engine/protocol.js";
 import { readModelHeader, type ModelHeader } from "../../engine/readModelHeader.js";
 import type { Logger } from "../../logger.js";
-import { baseModelId, isGgufFile, parseGgufFileName, quantizationFromStem } from "./ggufFileNames.js";
+import { baseModelId, parseGgufFileName, quantizationFromStem } from "./ggufFileNames.js";
 import { assignModelIds, resolveModelReference, type IdCandidate } from "./modelIds.js";
+import type { FoundModelFile } from "./sources/FoundModelFile.js";
+import { findInHuggingFaceCache } from "./sources/huggingFaceCache.js";
+import { findInModelsFolder } from "./sources/modelsFolder.js";
+import { findInOllamaStore } from "./sources/ollamaStore.js";
+
+/** Where models are found: LM Studio-style folders, the Hugging Face cache, Ollama's store. */
+export type ModelSource = { kind: "folder" | "huggingface" | "ollama"; path: string };
+
+const finders: Record<ModelSource["kind"], (root: string) => Promise<FoundModelFile[]>> = {
+    folder: findInModelsFolder,
+    huggingface: findInHuggingFaceCache,
+    ollama: findInOllamaStore
+};
 
 /** The API's `type` of a model. */
 export type ModelType = ModelKind;
@@ -22,6 +34,8 @@ export type CatalogEntry = {
     repo: string;
     /** Absolute path of the file to load (the first part of a split model). */
     path: string;
+    /** Which source found it. */
+    source: string;
     sizeBytes: number;
     modifiedAt: Date;
     architecture: string;
@@ -47,16 +61,18 @@ export function modelTypeOf(header: Pick<ModelHeader, "architecture" | "poolingT
 
 /** Used when a header states no trained context length. */
 const fallbackContextLength = 2048;
-const maxFolderDepth = 8;
 
-type FoundFile = { root: string; absolute: string; relative: string; size: number; mtimeMs: number };
+const splitGroup = (file: string, stem: string, count: number) => `${path.dirname(file)}\0${stem}\0${count}`;
 
 export class ModelCatalog {
     private readonly headers = new Map<string, { version: string; header: ModelHeader | Error }>();
     private readonly reported = new Set<string>();
     private lastUnusable: UnusableModelFile[] = [];
+    readonly sources: readonly ModelSource[];
 
-    constructor(readonly folders: readonly string[], private readonly logger: Logger) {}
+    constructor(sources: readonly (ModelSource | string)[], private readonly logger: Logger) {
+        this.sources = sources.map((source) => (typeof source === "string" ? { kind: "folder", path: source } : source));
+    }
 
     /** Files that look like models but cannot be used, with why; as of the last listing. */
     get unusable(): readonly UnusableModelFile[] {
@@ -64,15 +80,15 @@ export class ModelCatalog {
     }
 
     async list(): Promise<CatalogEntry[]> {
-        const files = (await Promise.all(this.folders.map((folder) => this.findGgufFiles(folder)))).flat();
+        const files = (await Promise.all(this.sources.map((source) => finders[source.kind](source.path)))).flat();
         const unusable: UnusableModelFile[] = [];
         const pending: Array<Omit<CatalogEntry, "id">> = [];
-        const partsByModel = new Map<string, FoundFile[]>();
+        const partsByModel = new Map<string, FoundModelFile[]>();
         for (const file of files) {
-            const name = parseGgufFileName(path.basename(file.relative));
+            const name = parseGgufFileName(file.fileName);
             if (name.isProjector) continue;
             if (name.split) {
-                const key = `${path.dirname(file.absolute)}\0${name.stem}\0${name.split.count}`;
+                const key = splitGroup(file.path, name.stem, name.split.count);
                 partsByModel.set(key, [...(partsByModel.get(key) ?? []), file]);
                 if (name.split.part !== 1) continue;
             }
@@ -82,7 +98,7 @@ export class ModelCatalog {
         for (const entry of pending) {
             const name = parseGgufFileName(path.basename(entry.path));
             if (!name.split) continue;
-            const parts = partsByModel.get(`${path.dirname(entry.path)}\0${name.stem}\0${name.split.count}`) ?? [];
+            const parts = partsByModel.get(splitGroup(entry.path, name.stem, name.split.count)) ?? [];
             entry.sizeBytes = parts.reduce((total, part) => total + part.size, 0);
             if (parts.length !== name.split.count) {
                 unusable.push({ path: entry.path, reason: `split model has ${parts.length} of ${name.split.count} parts` });
@@ -104,34 +120,32 @@ export class ModelCatalog {
         throw new ModelNotFound(requested, entries.map((entry) => entry.id));
     }
 
-    private async describe(file: FoundFile, unusable: UnusableModelFile[]): Promise<Omit<CatalogEntry, "id"> | null> {
+    private async describe(file: FoundModelFile, unusable: UnusableModelFile[]): Promise<Omit<CatalogEntry, "id"> | null> {
         const header = await this.readHeader(file);
         if (header instanceof Error) {
-            unusable.push({ path: file.absolute, reason: header.message });
+            unusable.push({ path: file.path, reason: header.message });
             return null;
         }
-        const segments = file.relative.split("/");
-        const publisher = segments.length > 1 ? segments[0]! : "local";
-        const repo = segments.length > 2 ? segments[1]! : "";
-        const stem = parseGgufFileName(segments[segments.length - 1]!).stem;
+        const stem = parseGgufFileName(file.fileName).stem;
         const type = modelTypeOf(header);
         const quantization = header.quantization ?? quantizationFromStem(stem) ?? "unknown";
         return {
-            type, publisher, repo, path: file.absolute, sizeBytes: file.size, modifiedAt: new Date(file.mtimeMs),
+            type, publisher: file.publisher, repo: file.repo, path: file.path, source: file.source,
+            sizeBytes: file.size, modifiedAt: new Date(file.mtimeMs),
             architecture: header.architecture, quantization,
             maxContextLength: header.trainedContextLength ?? fallbackContextLength,
             header,
-            candidate: { baseId: baseModelId(stem, type), quantization, relativePath: file.relative, publisher, repo }
+            candidate: { baseId: baseModelId(stem, type), quantization, relativePath: file.relativePath, publisher: file.publisher, repo: file.repo }
         };
     }
 
-    private async readHeader(file: FoundFile): Promise<ModelHeader | Error> {
+    private async readHeader(file: FoundModelFile): Promise<ModelHeader | Error> {
         const version = `${file.size}:${file.mtimeMs}`;
-        const cached = this.headers.get(file.absolute);
+        const cached = this.headers.get(file.path);
         if (cached?.version === version) return cached.header;
-        const header = await readModelHeader(file.absolute).catch((error: unknown) =>
+        const header = await readModelHeader(file.path).catch((error: unknown) =>
             new Error(`not a readable GGUF file (${error instanceof Error ? error.message : String(error)})`));
-        this.headers.set(file.absolute, { version, header });
+        this.headers.set(file.path, { version, header });
         return header;
     }
 
@@ -140,28 +154,5 @@ export class ModelCatalog {
         if (this.reported.has(key)) return;
         this.reported.add(key);
         this.logger.warn(`Skipping ${problem.path}: ${problem.reason}`);
-    }
-
-    private async findGgufFiles(root: string): Promise<FoundFile[]> {
-        const found: FoundFile[] = [];
-        const visit = async (folder: string, depth: number): Promise<void> => {
-            const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-            for (const entry of entries) {
-                if (entry.name.startsWith(".")) continue;
-                const absolute = path.join(folder, entry.name);
-                const info = entry.isSymbolicLink() ? await stat(absolute).catch(() => null) : entry;
-                if (info === null) continue;
-                if (info.isDirectory() && depth < maxFolderDepth) {
-                    await visit(absolute, depth + 1);
-                } else if (info.isFile() && isGgufFile(entry.name)) {
-                    const details = await stat(absolute).catch(() => null);
-                    if (details === null) continue;
-                    const relative = path.relative(root, absolute).split(path.sep).join("/");
-                    found.push({ root, absolute, relative, size: details.size, mtimeMs: details.mtimeMs });
-                }
-            }
-        };
-        await visit(root, 0);
-        return found.sort((a, b) => a.relative.localeCompare(b.relative));
     }
 }
