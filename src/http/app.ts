@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { RouteNotFound } from "../errors.js";
 import type { InferenceService } from "../services/InferenceService.js";
+import type { DownloadJobs } from "../models/download/DownloadJobs.js";
 import type { ModelService } from "../services/ModelService.js";
 import { toHttpError } from "./errorEnvelope.js";
 import { v0ChatRoutes } from "./routes/v0/chat.js";
@@ -15,11 +16,14 @@ import { openAiChatRoutes } from "./routes/openai/chat.js";
 import { openAiCompletionRoutes } from "./routes/openai/completions.js";
 import { openAiEmbeddingRoutes } from "./routes/openai/embeddings.js";
 import { openAiModelRoutes } from "./routes/openai/models.js";
+import { v1DownloadRoutes } from "./routes/v1/downloads.js";
+import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
 
 export type Services = {
     models: ModelService;
     inference: InferenceService;
+    downloads: DownloadJobs;
 };
 
 export type RouteDependencies = { services: Services };
@@ -73,7 +77,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const dependencies: RouteDependencies = { services: options.services };
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
-        openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes
+        openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes,
+        v1ModelRoutes, v1DownloadRoutes
     ]) {
         await app.register(routes, dependencies);
     }

@@ -166,7 +166,7 @@ describe("engine failure", () => {
         const reader = streamed.body!.getReader();
         await reader.read();
         // Both generations are running now: the streamed one has sent a token, the other started before it.
-        const engine = server.lifecycle.loadedModels().find((model) => model.entry.id === "tiny-chat")!.engine;
+        const engine = server.lifecycle.instances().find((instance) => instance.id === "tiny-chat")!.engine;
         process.kill(engine.pid!, "SIGKILL");
         const error = await expectError(await whole, 500, { code: "engine_failure", type: "server_error" });
         expect(error.message).toMatch(/SIGKILL/);

@@ -19,6 +19,7 @@ export type GenerationBody = {
     max_tokens?: number | null;
     max_completion_tokens?: number | null;
     logit_bias?: Record<string, number> | null;
+    ttl?: number;
     response_format?: { type: "text" } | { type: "json_object" } | { type: "json_schema"; json_schema: { schema?: Record<string, unknown> } };
 };
 
@@ -69,6 +70,7 @@ export function toGenerationRequest(body: GenerationBody, receivedAt: number, si
         responseFormat: responseFormat(body),
         logprobs,
         logitBias: logitBias(body),
+        ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
         receivedAt,
         signal
     };

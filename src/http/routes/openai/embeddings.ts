@@ -18,7 +18,7 @@ export const openAiEmbeddingRoutes: FastifyPluginAsyncTypebox<RouteDependencies>
     }, async (request, reply) => {
         const { body } = request;
         const inputs = typeof body.input === "string" ? [body.input] : body.input;
-        const result = await services.inference.embed(body.model, inputs, clientDisconnectSignal(reply), body.dimensions);
+        const result = await services.inference.embed(body.model, inputs, clientDisconnectSignal(reply), { dimensions: body.dimensions, ttlSeconds: body.ttl });
         const encode = body.encoding_format === "base64" ? toBase64 : (vector: number[]) => vector;
         return {
             object: "list" as const,

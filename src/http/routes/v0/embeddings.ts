@@ -14,7 +14,7 @@ export const v0EmbeddingRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = a
         }
     }, async (request, reply) => {
         const inputs = typeof request.body.input === "string" ? [request.body.input] : request.body.input;
-        const result = await services.inference.embed(request.body.model, inputs, clientDisconnectSignal(reply));
+        const result = await services.inference.embed(request.body.model, inputs, clientDisconnectSignal(reply), { ttlSeconds: request.body.ttl });
         return {
             object: "list" as const,
             data: result.vectors.map((embedding, index) => ({ object: "embedding" as const, embedding, index })),

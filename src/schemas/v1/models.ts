@@ -1,0 +1,77 @@
+/** LM Studio's native REST v1 model management shapes (see shared/spec/lmstudio-behaviour.md). */
+import { Type, type Static } from "typebox";
+
+export const V1LoadedInstance = Type.Object({
+    id: Type.String(),
+    config: Type.Object({
+        context_length: Type.Integer(),
+        eval_batch_size: Type.Union([Type.Integer(), Type.Null()]),
+        parallel: Type.Integer(),
+        flash_attention: Type.Union([Type.Boolean(), Type.Null()])
+    }),
+    /** lmhost: how it was loaded, its idle TTL, and the requests it serves now. */
+    load_origin: Type.Union([Type.Literal("jit"), Type.Literal("explicit")]),
+    ttl_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    requests_in_flight: Type.Integer(),
+    loaded_at: Type.String({ format: "date-time" })
+});
+
+export const V1Model = Type.Object({
+    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding")]),
+    publisher: Type.String(),
+    key: Type.String(),
+    display_name: Type.String(),
+    architecture: Type.String(),
+    quantization: Type.Object({ name: Type.String(), bits_per_weight: Type.Union([Type.Number(), Type.Null()]) }),
+    size_bytes: Type.Integer(),
+    params_string: Type.Union([Type.String(), Type.Null()]),
+    loaded_instances: Type.Array(V1LoadedInstance),
+    max_context_length: Type.Integer(),
+    format: Type.Literal("gguf"),
+    capabilities: Type.Object({ vision: Type.Boolean(), trained_for_tool_use: Type.Boolean() }),
+    /** lmhost: where the model was found, and its file. */
+    source: Type.String(),
+    path: Type.String()
+});
+export type V1Model = Static<typeof V1Model>;
+
+export const V1ModelList = Type.Object({ models: Type.Array(V1Model) });
+
+export const V1LoadRequest = Type.Object({
+    model: Type.String({ minLength: 1, maxLength: 1024 }),
+    context_length: Type.Optional(Type.Integer({ minimum: 32, maximum: 10_000_000 })),
+    eval_batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    flash_attention: Type.Optional(Type.Boolean()),
+    parallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before unloading; default: never." })),
+    identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: "^[^\\s/]+$" }))
+});
+
+export const V1LoadResponse = Type.Object({
+    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding")]),
+    instance_id: Type.String(),
+    load_time_seconds: Type.Number(),
+    status: Type.Literal("loaded")
+});
+
+export const V1UnloadRequest = Type.Object({ instance_id: Type.String({ minLength: 1, maxLength: 1024 }) });
+export const V1UnloadResponse = Type.Object({ instance_id: Type.String() });
+
+export const V1DownloadRequest = Type.Object({
+    model: Type.String({ minLength: 3, maxLength: 1024, description: "user/repo, user/repo@quantization or user/repo/file.gguf" }),
+    quantization: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))
+});
+
+export const V1DownloadJob = Type.Object({
+    job_id: Type.String(),
+    status: Type.Enum(["downloading", "completed", "failed", "already_downloaded"]),
+    total_size_bytes: Type.Integer(),
+    downloaded_bytes: Type.Integer(),
+    bytes_per_second: Type.Number(),
+    started_at: Type.String({ format: "date-time" }),
+    completed_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    files: Type.Array(Type.String())
+});
+
+export const V1JobParams = Type.Object({ job_id: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -1,0 +1,99 @@
+/** LM Studio's native v1 model management over HTTP, on the real engine. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/logger.js";
+import type { RunningServer } from "../../src/server.js";
+import { standardModelsFolder } from "../support/fixtures.js";
+import { postJson, startTestServer } from "../support/testServer.js";
+
+let server: RunningServer;
+const loadLines: string[] = [];
+const messages = [{ role: "user", content: "Hello" }];
+const models = async () => (await (await fetch(`${server.url}/api/v1/models`)).json()).models as Array<Record<string, any>>;
+const instancesOf = async (key: string) => (await models()).find((model) => model.key === key)!.loaded_instances as Array<Record<string, any>>;
+
+beforeAll(async () => {
+    server = await startTestServer({ modelsDir: await standardModelsFolder(), maxJitModels: 4 }, {
+        ...silentLogger, info: (message) => { if (message.startsWith("Loading ")) loadLines.push(message); }
+    });
+});
+afterAll(() => server.close());
+
+describe("GET /api/v1/models", () => {
+    it("lists models in LM Studio's native shape", async () => {
+        const [chat, embed] = await models();
+        expect(chat).toMatchObject({
+            type: "llm", publisher: "lmhost-test", key: "tiny-chat", display_name: "Tiny Chat", architecture: "llama",
+            quantization: { name: "F16", bits_per_weight: 16 }, max_context_length: 2048, format: "gguf",
+            capabilities: { vision: false, trained_for_tool_use: true }, loaded_instances: [], source: "models folder"
+        });
+        expect(chat!.size_bytes).toBeGreaterThan(100_000);
+        expect(embed).toMatchObject({ type: "embedding", key: "text-embedding-tiny-embed", capabilities: { trained_for_tool_use: false } });
+    });
+});
+
+describe("POST /api/v1/models/load and /unload", () => {
+    it("loads with context length, parallel slots, ttl and an identifier; requests may use the identifier", async () => {
+        const response = await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", context_length: 512, parallel: 2, ttl: 600, identifier: "my-chat" });
+        expect(response.status).toBe(200);
+        const loaded = await response.json();
+        expect(loaded).toMatchObject({ type: "llm", instance_id: "my-chat", status: "loaded" });
+        expect(loaded.load_time_seconds).toBeGreaterThan(0);
+        expect(await instancesOf("tiny-chat")).toMatchObject([{
+            id: "my-chat", config: { context_length: 512, parallel: 2 }, load_origin: "explicit", ttl_seconds: 600, requests_in_flight: 0
+        }]);
+        const chat = await (await postJson(`${server.url}/api/v0/chat/completions`, { model: "my-chat", messages, max_tokens: 2 })).json();
+        expect(chat.model).toBe("my-chat");
+        expect(chat.model_info.context_length).toBe(512);
+        await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "my-chat" });
+        expect(await instancesOf("tiny-chat")).toEqual([]);
+    });
+
+    it("names further instances of one model <id>:2 and refuses a duplicate identifier", async () => {
+        const first = await (await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat" })).json();
+        const second = await (await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat" })).json();
+        expect([first.instance_id, second.instance_id]).toEqual(["tiny-chat", "tiny-chat:2"]);
+        const duplicate = await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", identifier: "tiny-chat" });
+        expect(duplicate.status).toBe(400);
+        expect((await duplicate.json()).error.code).toBe("identifier_in_use");
+        for (const id of ["tiny-chat", "tiny-chat:2"]) {
+            const unloaded = await postJson(`${server.url}/api/v1/models/unload`, { instance_id: id });
+            expect(await unloaded.json()).toEqual({ instance_id: id });
+        }
+    });
+
+    it("answers 404 for an unknown model or instance", async () => {
+        expect((await postJson(`${server.url}/api/v1/models/load`, { model: "nope" })).status).toBe(404);
+        const unload = await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "nope" });
+        expect(unload.status).toBe(404);
+        expect((await unload.json()).error.code).toBe("model_not_loaded");
+    });
+
+    it("ends a generation running on an unloaded model with stop reason modelUnloaded", async () => {
+        await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", identifier: "doomed", context_length: 4096 });
+        const response = await postJson(`${server.url}/api/v0/chat/completions`, { model: "doomed", messages, stream: true, temperature: 0 });
+        const reader = response.body!.getReader();
+        await reader.read();
+        await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "doomed" });
+        let rest = "";
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+        const totals = rest.split("\n\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6))).at(-1);
+        expect(totals.stats.stop_reason).toBe("modelUnloaded");
+    });
+});
+
+describe("JIT loading over HTTP", () => {
+    it("serves racing requests for a not-loaded model with exactly one load", async () => {
+        loadLines.length = 0;
+        const responses = await Promise.all(Array.from({ length: 6 }, () =>
+            postJson(`${server.url}/v1/embeddings`, { model: "text-embedding-tiny-embed", input: "hello" })));
+        expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200, 200]);
+        expect(loadLines).toHaveLength(1);
+        expect(await instancesOf("text-embedding-tiny-embed")).toMatchObject([{ id: "text-embedding-tiny-embed", load_origin: "jit", ttl_seconds: 3600 }]);
+    });
+
+    it("sets the TTL of a JIT load from the request's ttl", async () => {
+        await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "text-embedding-tiny-embed" });
+        await postJson(`${server.url}/api/v0/embeddings`, { model: "text-embedding-tiny-embed", input: "x", ttl: 42 });
+        expect((await instancesOf("text-embedding-tiny-embed"))[0]!.ttl_seconds).toBe(42);
+    });
+});
