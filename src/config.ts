@@ -5,12 +5,22 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import type { LogLevel } from "./consoleLogger.js";
+import { defaultHuggingFaceCache } from "./models/catalog/sources/huggingFaceCache.js";
+import { defaultOllamaModels } from "./models/catalog/sources/ollamaStore.js";
 
 export type Config = {
     host: string;
     port: number;
-    /** Folders scanned for `<publisher>/<repo>/<file>.gguf`. */
+    /** Folders scanned for `<publisher>/<repo>/<file>.gguf`; downloads go to the first. */
     modelsDirs: string[];
+    /** The Hugging Face hub cache to list models from (read-only); `null`: not used. */
+    huggingFaceCache: string | null;
+    /** Ollama's model store to list models from (read-only); `null`: not used. */
+    ollamaModels: string | null;
+    /** Idle seconds before a JIT-loaded model unloads. */
+    jitTtlSeconds: number;
+    /** JIT-loaded models kept loaded at once. */
+    maxJitModels: number;
     /** CPU threads per model; `null`: the measured default for this machine's CPU budget. */
     threads: number | null;
     /** Context length per sequence; `null`: min(model's trained length, 4096). */
@@ -54,7 +64,17 @@ export type RawServeOptions = {
     parallel?: string | number;
     gpu?: string | boolean;
     logLevel?: string;
+    /** A folder, or false / "off" to leave the cache out. */
+    hfCache?: string | boolean;
+    ollamaModels?: string | boolean;
+    jitTtl?: string | number;
+    maxJitModels?: string | number;
 };
+
+function optionalFolder(value: string | boolean | undefined, fallback: () => string): string | null {
+    if (value === false || value === "off" || value === "") return null;
+    return path.resolve(typeof value === "string" ? value : fallback());
+}
 
 export function resolveConfig(raw: RawServeOptions): Config {
     const dirs = raw.modelsDir === undefined ? [defaultModelsDir()] : Array.isArray(raw.modelsDir) ? raw.modelsDir : [raw.modelsDir];
@@ -67,6 +87,10 @@ export function resolveConfig(raw: RawServeOptions): Config {
         host: raw.host ?? "127.0.0.1",
         port: integer("--port", raw.port, 0, 65535) ?? 1234,
         modelsDirs: dirs.map((dir) => path.resolve(dir)),
+        huggingFaceCache: optionalFolder(raw.hfCache, defaultHuggingFaceCache),
+        ollamaModels: optionalFolder(raw.ollamaModels, defaultOllamaModels),
+        jitTtlSeconds: integer("--jit-ttl", raw.jitTtl, 1, 365 * 24 * 3600) ?? 3600,
+        maxJitModels: integer("--max-jit-models", raw.maxJitModels, 1, 64) ?? 1,
         threads: integer("--threads", raw.threads, 1, 1024) ?? null,
         contextLength: integer("--context-length", raw.contextLength, 32, 10_000_000) ?? null,
         parallel: integer("--parallel", raw.parallel, 1, 64) ?? 4,

@@ -6,7 +6,9 @@ import { cpuBudget, type Config } from "./config.js";
 import { ConsoleLogger } from "./consoleLogger.js";
 import { buildApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
-import { ModelCatalog } from "./models/catalog/ModelCatalog.js";
+import { ModelCatalog, type ModelSource } from "./models/catalog/ModelCatalog.js";
+import { DownloadJobs } from "./models/download/DownloadJobs.js";
+import { HubDownloader } from "./models/download/HubDownloader.js";
 import { ModelLifecycle } from "./models/lifecycle/ModelLifecycle.js";
 import { InferenceService } from "./services/InferenceService.js";
 import { ModelService } from "./services/ModelService.js";
@@ -29,11 +31,26 @@ export function defaultThreads(): number {
     return cpuBudget();
 }
 
+export function modelSources(config: Config): ModelSource[] {
+    return [
+        ...config.modelsDirs.map((dir): ModelSource => ({ kind: "folder", path: dir })),
+        ...(config.huggingFaceCache ? [{ kind: "huggingface" as const, path: config.huggingFaceCache }] : []),
+        ...(config.ollamaModels ? [{ kind: "ollama" as const, path: config.ollamaModels }] : [])
+    ];
+}
+
 export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
     const threads = config.threads ?? defaultThreads();
-    const catalog = new ModelCatalog(config.modelsDirs, logger);
-    const lifecycle = new ModelLifecycle({ contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu }, logger);
-    const services = { models: new ModelService(catalog, lifecycle), inference: new InferenceService(catalog, lifecycle) };
+    const catalog = new ModelCatalog(modelSources(config), logger);
+    const lifecycle = new ModelLifecycle({
+        contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu,
+        jitTtlSeconds: config.jitTtlSeconds, maxJitModels: config.maxJitModels
+    }, logger);
+    const services = {
+        models: new ModelService(catalog, lifecycle),
+        inference: new InferenceService(catalog, lifecycle),
+        downloads: new DownloadJobs(new HubDownloader(), config.modelsDirs[0]!, logger)
+    };
     const app = await buildApp({
         services,
         loggerInstance: logger instanceof ConsoleLogger ? logger : undefined,

@@ -2,23 +2,33 @@
 import { Command, Option } from "commander";
 import { ConfigError, defaultModelsDir, resolveConfig, type RawServeOptions } from "../config.js";
 import { ConsoleLogger } from "../consoleLogger.js";
-import { startServer } from "../server.js";
+import { defaultHuggingFaceCache } from "../models/catalog/sources/huggingFaceCache.js";
+import { defaultOllamaModels } from "../models/catalog/sources/ollamaStore.js";
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function serveCommand(): Command {
     return new Command("serve")
-        .description("Start the API server (LM Studio REST API v0 on /api/v0)")
+        .description("Start the API server: LM Studio's REST API on /api/v0 and /api/v1, the OpenAI API on /v1")
         .addOption(new Option("--port <port>", "port to listen on").env("LMHOST_PORT").default("1234"))
         .addOption(new Option("--host <host>", "address to bind; anything but loopback exposes the server to the network")
             .env("LMHOST_HOST").default("127.0.0.1"))
         .addOption(new Option("--models-dir <dir>",
             `folder holding <publisher>/<repo>/<file>.gguf; repeatable (default: LM Studio's models folder, here ${defaultModelsDir()})`)
             .env("LMHOST_MODELS_DIR").argParser(collect))
+        .addOption(new Option("--hf-cache <dir>", `also list GGUF files in this Hugging Face hub cache (default: ${defaultHuggingFaceCache()})`)
+            .env("LMHOST_HF_CACHE"))
+        .addOption(new Option("--no-hf-cache", "do not list the Hugging Face cache"))
+        .addOption(new Option("--ollama-models <dir>", `also list models in this Ollama store (default: ${defaultOllamaModels()})`)
+            .env("LMHOST_OLLAMA_MODELS"))
+        .addOption(new Option("--no-ollama-models", "do not list Ollama's models"))
         .addOption(new Option("--threads <n>", "CPU threads per model (default: this machine's CPU budget)").env("LMHOST_THREADS"))
         .addOption(new Option("--context-length <n>", "context length per sequence (default: min(model's trained length, 4096))")
             .env("LMHOST_CONTEXT_LENGTH"))
         .addOption(new Option("--parallel <n>", "requests one LLM serves at once").env("LMHOST_PARALLEL").default("4"))
+        .addOption(new Option("--jit-ttl <seconds>", "idle seconds before a model loaded on demand unloads").env("LMHOST_JIT_TTL").default("3600"))
+        .addOption(new Option("--max-jit-models <n>", "models loaded on demand kept at once; loading another unloads the least recently used")
+            .env("LMHOST_MAX_JIT_MODELS").default("1"))
         .addOption(new Option("--gpu <mode>", "auto: offload to a GPU when one works; off: CPU only").env("LMHOST_GPU")
             .choices(["auto", "off"]).default("auto"))
         .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
@@ -32,13 +42,15 @@ export function serveCommand(): Command {
                 throw error;
             }
             const logger = new ConsoleLogger(config.logLevel);
+            // Loaded here, not at the top: the other commands start faster without the server's modules.
+            const { startServer } = await import("../server.js");
             const server = await startServer(config, logger).catch((error: NodeJS.ErrnoException) => {
                 if (error.code === "EADDRINUSE") fail(`port ${config.port} on ${config.host} is already in use`);
                 if (error.code === "EADDRNOTAVAIL") fail(`cannot bind to ${config.host}: no such local address`);
                 fail(error.message);
             });
             const models = await server.catalog.list();
-            const where = config.modelsDirs.join(", ");
+            const where = server.catalog.sources.map((source) => source.path).join(", ");
             logger.info(models.length > 0
                 ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`
                 : `No models found in ${where}; put GGUF files at <folder>/<publisher>/<repo>/<file>.gguf`);

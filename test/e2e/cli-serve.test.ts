@@ -11,7 +11,7 @@ const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const running: ChildProcessWithoutNullStreams[] = [];
 
 function serve(args: string[], env: Record<string, string> = {}) {
-    const child = spawn(process.execPath, [bin, "serve", "--threads", "1", "--gpu", "off", ...args], {
+    const child = spawn(process.execPath, [bin, "serve", "--threads", "1", "--gpu", "off", "--no-hf-cache", "--no-ollama-models", ...args], {
         env: { ...process.env, ...env }
     });
     running.push(child);

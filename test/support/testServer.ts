@@ -1,11 +1,12 @@
 /** Starts the real server (real engine processes) on an ephemeral port. */
 import { resolveConfig, type RawServeOptions } from "../../src/config.js";
-import { silentLogger } from "../../src/logger.js";
+import { silentLogger, type Logger } from "../../src/logger.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 
-export async function startTestServer(options: RawServeOptions & { modelsDir: string | string[] }): Promise<RunningServer> {
+export async function startTestServer(options: RawServeOptions & { modelsDir: string | string[] }, logger: Logger = silentLogger): Promise<RunningServer> {
     // One thread per engine keeps parallel test processes from fighting over two cores.
-    return startServer(resolveConfig({ port: 0, threads: 1, gpu: "off", ...options }), silentLogger);
+    // The machine's own Hugging Face cache and Ollama store stay out of tests unless a test names them.
+    return startServer(resolveConfig({ port: 0, threads: 1, gpu: "off", hfCache: false, ollamaModels: false, ...options }), logger);
 }
 
 export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
