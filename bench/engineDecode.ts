@@ -2,18 +2,21 @@
  * Measures node-llama-cpp alone (no lmhost code) decoding one stream: run as its own process so that its
  * thread settings and UV_THREADPOOL_SIZE are its own. Prints one JSON line.
  *
- *   tsx bench/engineDecode.ts <model.gguf> <threads> <tokens>
+ *   tsx bench/engineDecode.ts <model.gguf> <threads> <tokens> [prebuilt|openmp] [sequences] [context per sequence]
  */
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
-const [modelPath, threadsArg = "1", tokensArg = "128"] = process.argv.slice(2);
+const [modelPath, threadsArg = "1", tokensArg = "128", build = "prebuilt", sequencesArg = "1", contextArg = "1024"] = process.argv.slice(2);
 if (modelPath === undefined) throw new Error("usage: engineDecode <model.gguf> <threads> <tokens>");
 const threads = Number(threadsArg);
 const tokens = Number(tokensArg);
 
-const llama = await getLlama({ build: "never", gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error });
+const llama = await getLlama({
+    build: "never", gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error,
+    ...(build === "openmp" ? { usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: "ON" } } : {})
+});
 const model = await llama.loadModel({ modelPath });
-const context = await model.createContext({ contextSize: 1024, threads });
+const context = await model.createContext({ contextSize: Number(contextArg), sequences: Number(sequencesArg), threads });
 const sequence = context.getSequence();
 const prompt = model.tokenize("The quick brown fox jumps over the lazy dog. Tell me about the weather today, please.", false);
 const started = performance.now();
@@ -28,6 +31,7 @@ for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
 }
 process.stdout.write(`${JSON.stringify({
     threads,
+    build: llama.buildType,
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "default",
     promptTokens: prompt.length,
     generated,

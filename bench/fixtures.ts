@@ -5,14 +5,22 @@ import path from "node:path";
 import { fixtureCacheDir } from "../test/support/fixtures.js";
 import { writeChatModel } from "../test/support/gguf/fixtureModels.js";
 
-export const benchModelPath = path.join(fixtureCacheDir, "bench", "bench-llama-768x12-F16.gguf");
+export type BenchModel = { name: string; path: string; description: string };
 
-export async function ensureBenchModel(): Promise<string> {
-    if (existsSync(benchModelPath)) return benchModelPath;
-    await mkdir(path.dirname(benchModelPath), { recursive: true });
-    const partial = `${benchModelPath}.partial`;
-    // GPT-2's width, depth and vocabulary size, like the 326 MB model of shared/notes/engine-threads.md.
-    await writeChatModel(partial, { name: "Bench Llama 768x12", embeddingLength: 768, layers: 12, heads: 12, feedForwardLength: 3072, vocabularySize: 50257, contextLength: 2048 });
-    await rename(partial, benchModelPath);
-    return benchModelPath;
+const shapes = {
+    gpt2: { embeddingLength: 768, layers: 12, heads: 12, feedForwardLength: 3072, description: "generated llama 768x12 F16 (382 MB)" },
+    large: { embeddingLength: 1024, layers: 20, heads: 16, feedForwardLength: 4096, description: "generated llama 1024x20 F16 (743 MB)" }
+} as const;
+
+export async function ensureBenchModel(shape: keyof typeof shapes = "gpt2"): Promise<BenchModel> {
+    const { description, ...dimensions } = shapes[shape];
+    const name = `bench-llama-${dimensions.embeddingLength}x${dimensions.layers}`;
+    const file = path.join(fixtureCacheDir, "bench", `${name}-F16.gguf`);
+    if (!existsSync(file)) {
+        await mkdir(path.dirname(file), { recursive: true });
+        const partial = `${file}.partial`;
+        await writeChatModel(partial, { name, ...dimensions, vocabularySize: 50257, contextLength: 2048 });
+        await rename(partial, file);
+    }
+    return { name, path: file, description };
 }

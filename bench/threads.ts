@@ -34,7 +34,7 @@ function measure(modelPath: string, setting: Setting): number {
 }
 
 const models = [
-    { name: "bench 768x12 F16 (382 MB)", path: await ensureBenchModel() },
+    { name: "bench 768x12 F16 (382 MB)", path: (await ensureBenchModel("gpt2")).path },
     { name: "tiny test chat 64x2 F16 (0.4 MB)", path: (await ensureFixtures()).chat }
 ];
 const lines = [

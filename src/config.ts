@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import path from "node:path";
 import type { LogLevel } from "./consoleLogger.js";
+import type { EngineBuild } from "./engine/protocol.js";
 import { defaultHuggingFaceCache } from "./models/catalog/sources/huggingFaceCache.js";
 import { defaultOllamaModels } from "./models/catalog/sources/ollamaStore.js";
 
@@ -21,6 +22,8 @@ export type Config = {
     jitTtlSeconds: number;
     /** JIT-loaded models kept loaded at once. */
     maxJitModels: number;
+    /** Requests that may wait per model when all its sequences are busy; more get 503. */
+    maxQueue: number;
     /** CPU threads per model; `null`: the measured default for this machine's CPU budget. */
     threads: number | null;
     /** Context length per sequence; `null`: min(model's trained length, 4096). */
@@ -28,6 +31,8 @@ export type Config = {
     /** Parallel sequences per LLM. */
     parallel: number;
     gpu: "auto" | false;
+    /** Which llama.cpp binary the engines use (see LoadOptions.engineBuild). */
+    engineBuild: EngineBuild;
     logLevel: LogLevel;
 };
 
@@ -69,6 +74,8 @@ export type RawServeOptions = {
     ollamaModels?: string | boolean;
     jitTtl?: string | number;
     maxJitModels?: string | number;
+    maxQueue?: string | number;
+    engineBuild?: string;
 };
 
 function optionalFolder(value: string | boolean | undefined, fallback: () => string): string | null {
@@ -83,6 +90,8 @@ export function resolveConfig(raw: RawServeOptions): Config {
     const gpu = raw.gpu === undefined || raw.gpu === true || raw.gpu === "auto" ? "auto"
         : raw.gpu === false || raw.gpu === "off" || raw.gpu === "false" ? false : undefined;
     if (gpu === undefined) throw new ConfigError(`--gpu must be "auto" or "off", got "${raw.gpu}"`);
+    const engineBuild = raw.engineBuild ?? "auto";
+    if (!["auto", "prebuilt", "openmp"].includes(engineBuild)) throw new ConfigError(`--engine-build must be auto, prebuilt or openmp, got "${engineBuild}"`);
     return {
         host: raw.host ?? "127.0.0.1",
         port: integer("--port", raw.port, 0, 65535) ?? 1234,
@@ -91,10 +100,12 @@ export function resolveConfig(raw: RawServeOptions): Config {
         ollamaModels: optionalFolder(raw.ollamaModels, defaultOllamaModels),
         jitTtlSeconds: integer("--jit-ttl", raw.jitTtl, 1, 365 * 24 * 3600) ?? 3600,
         maxJitModels: integer("--max-jit-models", raw.maxJitModels, 1, 64) ?? 1,
+        maxQueue: integer("--max-queue", raw.maxQueue, 0, 100_000) ?? 128,
         threads: integer("--threads", raw.threads, 1, 1024) ?? null,
         contextLength: integer("--context-length", raw.contextLength, 32, 10_000_000) ?? null,
         parallel: integer("--parallel", raw.parallel, 1, 64) ?? 4,
         gpu,
+        engineBuild: engineBuild as EngineBuild,
         logLevel: logLevel as LogLevel
     };
 }

@@ -14,6 +14,9 @@ export type ApiErrorType =
     | "insufficient_storage_error";
 
 export class ApiError extends Error {
+    /** Response headers the error needs (Retry-After). */
+    headers: Record<string, string> = {};
+
     constructor(
         message: string,
         readonly status: number,
@@ -87,6 +90,15 @@ export class ModelLoadFailed extends ApiError {
 export class EngineFailure extends ApiError {
     constructor(reason: string) {
         super(`The inference engine failed: ${reason}`, 500, "server_error", "engine_failure");
+    }
+}
+
+/** Every sequence of the model is busy and its queue is full. */
+export class QueueFull extends ApiError {
+    constructor(modelId: string, running: number, queued: number, retryAfterSeconds: number) {
+        super(`Model "${modelId}" is busy: ${running} requests running and ${queued} waiting, the most it queues. Retry in about ${retryAfterSeconds} s.`,
+            503, "overloaded_error", "queue_full");
+        this.headers = { "retry-after": String(retryAfterSeconds) };
     }
 }
 

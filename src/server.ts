@@ -12,6 +12,7 @@ import { HubDownloader } from "./models/download/HubDownloader.js";
 import { ModelLifecycle } from "./models/lifecycle/ModelLifecycle.js";
 import { InferenceService } from "./services/InferenceService.js";
 import { ModelService } from "./services/ModelService.js";
+import { ServerMetrics } from "./metrics/ServerMetrics.js";
 
 export type RunningServer = {
     app: FastifyInstance;
@@ -42,14 +43,17 @@ export function modelSources(config: Config): ModelSource[] {
 export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
     const threads = config.threads ?? defaultThreads();
     const catalog = new ModelCatalog(modelSources(config), logger);
+    const metrics = new ServerMetrics();
     const lifecycle = new ModelLifecycle({
-        contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu,
-        jitTtlSeconds: config.jitTtlSeconds, maxJitModels: config.maxJitModels
-    }, logger);
+        contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu, engineBuild: config.engineBuild,
+        jitTtlSeconds: config.jitTtlSeconds, maxJitModels: config.maxJitModels, maxQueue: config.maxQueue
+    }, logger, { onLoaded: (instance) => metrics.countLoad(instance.entry.id, instance.loadSeconds) });
+    metrics.watchInstances(() => lifecycle.instances());
     const services = {
         models: new ModelService(catalog, lifecycle),
-        inference: new InferenceService(catalog, lifecycle),
-        downloads: new DownloadJobs(new HubDownloader(), config.modelsDirs[0]!, logger)
+        inference: new InferenceService(catalog, lifecycle, metrics),
+        downloads: new DownloadJobs(new HubDownloader(), config.modelsDirs[0]!, logger),
+        metrics
     };
     const app = await buildApp({
         services,

@@ -4,15 +4,17 @@
  * resolves, so the model can be marked unloaded; the server itself carries on.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { pushable } from "it-pushable";
 import { fileURLToPath } from "node:url";
 import { ContextLengthExceeded, EngineFailure, InvalidRequest, ModelLoadFailed } from "../errors.js";
+import { engineEnvironment } from "./engineEnvironment.js";
 import type {
     EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, StopReason, TokenLogprob, ToWorker
 } from "./protocol.js";
 
 export type GenerationEvent =
     | { type: "token"; text: string; logprob?: TokenLogprob }
-    | { type: "done"; stopReason: StopReason; completionTokens: number; text: string };
+    | { type: "done"; stopReason: StopReason; completionTokens: number; text: string; cachedTokens: number; logprobs: TokenLogprob[] };
 
 /** A generation the engine accepted: the prompt fits and is queued or running. */
 export type Generation = {
@@ -20,7 +22,7 @@ export type Generation = {
     events: AsyncIterable<GenerationEvent>;
 };
 
-export type Embeddings = { vectors: Float32Array[]; tokenCounts: number[] };
+export type Embeddings = { vectors: number[][]; tokenCounts: number[] };
 
 type Job = {
     /** The request field a ContextLengthExceeded error names. */
@@ -70,10 +72,11 @@ export class EngineProcess {
      */
     static async start(modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void> = async () => {}): Promise<EngineProcess> {
         const child = fork(workerEntry, [], {
-            serialization: "advanced",
+            // JSON, not "advanced": for the small per-token messages it costs measurably less (README, "Threads").
+            serialization: "json",
             stdio: ["ignore", "inherit", "inherit", "ipc"],
             execArgv: workerEntry.endsWith(".ts") ? ["--import", "tsx"] : [],
-            env: { ...process.env, UV_THREADPOOL_SIZE: "1" }
+            env: engineEnvironment()
         });
         try {
             const estimated = await EngineProcess.request(child, modelId, { type: "estimate", options });
@@ -122,16 +125,15 @@ export class EngineProcess {
     generate(params: GenerationParams, signal: AbortSignal, promptParam: string): Promise<Generation> {
         const id = this.nextJobId++;
         return new Promise((resolve, reject) => {
-            let controller!: ReadableStreamDefaultController<GenerationEvent>;
-            let consumerGone = false;
+            let ended = false;
             const onAbort = () => this.send({ type: "cancel", id });
-            // A consumer that stops reading (a client that went away) cancels the stream: stop generating, and
+            // A consumer that stops reading (a client that went away) ends the stream early: stop generating, and
             // drop whatever the worker still sends for this job.
-            const events = new ReadableStream<GenerationEvent>({
-                start: (c) => { controller = c; },
-                cancel: () => {
-                    consumerGone = true;
-                    onAbort();
+            const events = pushable<GenerationEvent>({
+                objectMode: true,
+                onEnd: () => {
+                    if (!ended) onAbort();
+                    ended = true;
                 }
             });
             let accepted = false;
@@ -143,14 +145,20 @@ export class EngineProcess {
                 },
                 push: (event) => {
                     if (event.type === "done") this.finish(id, signal, onAbort);
-                    if (consumerGone) return;
-                    controller.enqueue(event);
-                    if (event.type === "done") controller.close();
+                    if (ended) return;
+                    events.push(event);
+                    if (event.type === "done") {
+                        ended = true;
+                        events.end();
+                    }
                 },
                 fail: (error) => {
                     this.finish(id, signal, onAbort);
                     if (!accepted) reject(error);
-                    else if (!consumerGone) controller.error(error);
+                    else if (!ended) {
+                        ended = true;
+                        events.end(error);
+                    }
                 }
             });
             signal.addEventListener("abort", onAbort, { once: true });
@@ -209,7 +217,10 @@ export class EngineProcess {
         switch (message.type) {
             case "accepted": return job.accept?.(message.promptTokens);
             case "token": return job.push?.(message.logprob ? { type: "token", text: message.text, logprob: message.logprob } : { type: "token", text: message.text });
-            case "done": return job.push?.({ type: "done", stopReason: message.stopReason, completionTokens: message.completionTokens, text: message.text });
+            case "done": return job.push?.({
+                type: "done", stopReason: message.stopReason, completionTokens: message.completionTokens, text: message.text,
+                cachedTokens: message.cachedTokens, logprobs: message.logprobs
+            });
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
             case "failed": return job.fail(toError(message.error, job.param));
         }

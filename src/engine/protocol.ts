@@ -1,9 +1,11 @@
 /**
- * Messages between the server process and an engine worker process (one worker per loaded model).
- * Sent over Node's IPC channel with the "advanced" serialization, so typed arrays travel as they are.
+ * Messages between the server process and an engine worker process (one worker per loaded model), sent over
+ * Node's IPC channel as JSON.
  */
 
 export type ModelKind = "llm" | "embeddings";
+
+export type EngineBuild = "auto" | "prebuilt" | "openmp";
 
 export type LoadOptions = {
     modelPath: string;
@@ -17,6 +19,11 @@ export type LoadOptions = {
     batchSize?: number;
     /** Default: node-llama-cpp's ("auto": on where the model and hardware support it). */
     flashAttention?: boolean;
+    /**
+     * Which llama.cpp binary: "prebuilt" (node-llama-cpp's), "openmp" (the local OpenMP build `npm run
+     * build:engine` makes), or "auto": the OpenMP build when it exists and no GPU is in use, else prebuilt.
+     */
+    engineBuild: EngineBuild;
     /** node-llama-cpp's GPU choice: "auto" uses CUDA/Vulkan/Metal when a prebuilt binary works, else the CPU. */
     gpu: "auto" | false;
 };
@@ -71,6 +78,14 @@ export type GenerationParams = {
     logprobs: number | null;
     /** Added to the logits of these tokens (OpenAI's logit_bias); end-of-generation tokens cannot be biased. */
     logitBias: Array<[token: number, bias: number]>;
+    /** Start from a sequence's cached prompt prefix when one matches (llama-server's cache_prompt). */
+    reusePromptCache: boolean;
+    /**
+     * Send every token as it is generated (streaming). When false, only the first token is announced (for the
+     * time to first token) and the text comes whole with "done": every message the server process handles while
+     * the engine decodes slows the decode on a machine whose CPUs the engine keeps busy.
+     */
+    streamTokens: boolean;
 };
 
 /** A generated token's log-probability and its most likely alternatives. */
@@ -111,6 +126,6 @@ export type FromWorker =
     | { type: "loadFailed"; message: string }
     | { type: "accepted"; id: number; promptTokens: number }
     | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
-    | { type: "done"; id: number; stopReason: StopReason; completionTokens: number; text: string }
-    | { type: "embedded"; id: number; vectors: Float32Array[]; tokenCounts: number[] }
+    | { type: "done"; id: number; stopReason: StopReason; completionTokens: number; text: string; cachedTokens: number; logprobs: TokenLogprob[] }
+    | { type: "embedded"; id: number; vectors: number[][]; tokenCounts: number[] }
     | { type: "failed"; id: number; error: EngineFailureDescription };

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { RouteNotFound } from "../errors.js";
 import type { InferenceService } from "../services/InferenceService.js";
+import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { DownloadJobs } from "../models/download/DownloadJobs.js";
 import type { ModelService } from "../services/ModelService.js";
 import { toHttpError } from "./errorEnvelope.js";
@@ -24,6 +25,7 @@ export type Services = {
     models: ModelService;
     inference: InferenceService;
     downloads: DownloadJobs;
+    metrics: ServerMetrics;
 };
 
 export type RouteDependencies = { services: Services };
@@ -62,10 +64,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         request.receivedAt = performance.now();
     });
 
+    const { metrics } = options.services;
+    app.addHook("onResponse", async (request, reply) => {
+        metrics.countRequest(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode);
+    });
+    app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["Operations"], produces: ["text/plain"] } }, async (_request, reply) =>
+        reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
     app.setErrorHandler((error, request, reply) => {
-        const { status, body, unexpected } = toHttpError(error);
+        const { status, body, unexpected, headers } = toHttpError(error);
         if (unexpected) request.log.error(error);
-        return reply.status(status).send(body);
+        return reply.status(status).headers(headers ?? {}).send(body);
     });
     app.setNotFoundHandler((request, reply) => {
         const { status, body } = toHttpError(new RouteNotFound(request.method, request.url.split("?")[0] ?? ""));

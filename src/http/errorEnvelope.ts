@@ -8,7 +8,7 @@ import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
 
 type ValidationIssue = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
 
-export type HttpError = { status: number; body: ErrorEnvelope; unexpected: boolean };
+export type HttpError = { status: number; body: ErrorEnvelope; unexpected: boolean; headers?: Record<string, string> };
 
 /** `/messages/0/role` -> `messages[0].role`, the way OpenAI names parameters. */
 export function parameterName(instancePath: string): string {
@@ -51,7 +51,7 @@ export function toHttpError(error: unknown): HttpError {
     const envelope = (message: string, type: string, code: string | null, param: string | null = null): ErrorEnvelope =>
         ({ error: { message, type, param, code } });
     if (error instanceof ApiError) {
-        return { status: error.status, body: envelope(error.message, error.type, error.code, error.param), unexpected: false };
+        return { status: error.status, body: envelope(error.message, error.type, error.code, error.param), unexpected: false, headers: error.headers };
     }
     const fastifyError = error as Partial<FastifyError> & { validation?: ValidationIssue[] };
     if (Array.isArray(fastifyError.validation)) {

@@ -20,7 +20,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             tags: [
                 { name: "LM Studio REST API v0", description: "Models, chat, completions and embeddings with LM Studio's stats." },
                 { name: "OpenAI-compatible API", description: "A drop-in base URL for OpenAI clients: /v1." },
-                { name: "LM Studio REST API v1 (model management)", description: "List, load, unload and download models." }
+                { name: "LM Studio REST API v1 (model management)", description: "List, load, unload and download models." },
+                { name: "Operations", description: "Prometheus metrics." }
             ]
         }
     });

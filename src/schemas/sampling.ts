@@ -29,5 +29,6 @@ export const SamplingFields = {
     stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }), Type.Null()])),
     stream: Type.Optional(Type.Boolean()),
     n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: "Only 1 choice is supported." })),
-    ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before a model this request loads is unloaded." }))
+    ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before a model this request loads is unloaded." })),
+    cache_prompt: Type.Optional(Type.Boolean({ description: "Reuse the cached prefix of an earlier prompt (default true), as llama-server does." }))
 };

@@ -8,6 +8,7 @@ import { InvalidRequest, WrongModelType } from "../errors.js";
 import type { GenerationEvent } from "../engine/EngineProcess.js";
 import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
 import type { GrammarSpec, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
+import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
 import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
 import { renderChatPrompt, templateReasons, type ChatTurn, type ToolDefinition } from "./chatPrompt.js";
@@ -44,6 +45,10 @@ export type GenerationRequest = {
     logitBias: Record<string, number>;
     /** Idle seconds before a model this request loads unloads again; default: the server's JIT TTL. */
     ttlSeconds?: number;
+    /** Reuse a cached prompt prefix (default true); false evaluates the whole prompt afresh. */
+    cachePrompt: boolean;
+    /** The caller streams: text events as each token is generated. Otherwise the text comes at the end. */
+    stream: boolean;
     /** `performance.now()` when the request arrived; time to first token counts from here. */
     receivedAt: number;
     signal: AbortSignal;
@@ -81,6 +86,8 @@ export type CompletionSummary = {
     stopReason: StopReason | "toolCalls";
     finishReason: FinishReason;
     promptTokens: number;
+    /** Prompt tokens reused from a sequence's cache instead of evaluated. */
+    cachedPromptTokens: number;
     completionTokens: number;
     /** Seconds. */
     timeToFirstToken: number;
@@ -158,7 +165,7 @@ function toolChoiceGrammar(request: ChatRequest): GrammarSpec | null {
 }
 
 export class InferenceService {
-    constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle) {}
+    constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle, private readonly metrics?: ServerMetrics) {}
 
     async chat(request: ChatRequest): Promise<CompletionRun> {
         const lease = await this.leaseFor(request.model, "llm", "chat completions", request.ttlSeconds);
@@ -192,10 +199,12 @@ export class InferenceService {
                     `leave out dimensions or set it to ${own}.`, "dimensions", "unsupported_dimensions");
             }
             const result = await engine.embed(inputs, signal, "input");
+            const promptTokens = result.tokenCounts.reduce((total, count) => total + count, 0);
+            this.metrics?.countEmbedding(entry.id, promptTokens);
             return {
                 model: servedModel(lease.instance),
                 vectors: result.vectors.map(normalizeL2),
-                promptTokens: result.tokenCounts.reduce((total, count) => total + count, 0)
+                promptTokens
             };
         } finally {
             lease.release();
@@ -228,12 +237,15 @@ export class InferenceService {
             sampling: { ...defaultSampling, seed: randomInt(2 ** 31), ...withoutUndefined(request.sampling) },
             grammar,
             logprobs: request.logprobs,
-            logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias])
+            logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias]),
+            reusePromptCache: request.cachePrompt,
+            streamTokens: request.stream
         }, request.signal, promptParam);
         return {
             model: servedModel(lease.instance),
             promptTokens: generation.promptTokens,
-            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output, lease)
+            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output, lease,
+                (summary) => this.metrics?.countCompletion(lease.instance.entry.id, summary))
         };
     }
 }
@@ -254,9 +266,12 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
 
 /** Times the generation, splits its text per `output`, and closes with the summary. */
 async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: { parsing: OutputParsing; detectToolCalls: boolean }, lease: Lease): AsyncGenerator<CompletionEvent> {
+    output: { parsing: OutputParsing; detectToolCalls: boolean }, lease: Lease, finished: (summary: CompletionSummary) => void): AsyncGenerator<CompletionEvent> {
     try {
-        yield* shapeEvents(events, promptTokens, receivedAt, output);
+        for await (const event of shapeEvents(events, promptTokens, receivedAt, output)) {
+            if (event.type === "end") finished(event.summary);
+            yield event;
+        }
     } finally {
         lease.release();
     }
@@ -269,6 +284,7 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
     const detector = output.detectToolCalls && !output.parsing.toolCalls ? new ToolCallParser() : null;
     let firstTokenAt: number | null = null;
     let lastTokenAt = receivedAt;
+    let tokenEvents = 0;
     let pendingLogprobs: TokenLogprob[] = [];
     function* route(parsed: AssistantOutputEvent[]): Generator<CompletionEvent> {
         for (const event of parsed) {
@@ -282,6 +298,7 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
     }
     for await (const event of events) {
         if (event.type === "token") {
+            tokenEvents++;
             lastTokenAt = performance.now();
             firstTokenAt ??= lastTokenAt;
             if (event.logprob) pendingLogprobs.push(event.logprob);
@@ -289,7 +306,10 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
             if (event.text !== "") yield* route(parser.push(event.text));
             continue;
         }
+        // Without streaming, only the first token was announced: the last one came with "done".
+        if (tokenEvents < event.completionTokens) lastTokenAt = performance.now();
         detector?.push(event.text);
+        pendingLogprobs.push(...event.logprobs);
         yield* route([...parser.push(event.text), ...parser.finish()]);
         detector?.finish();
         const toolCalls = detector ? detector.calls : parser.toolCalls;
@@ -303,6 +323,7 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
                 stopReason,
                 finishReason: finishReasonOf(stopReason),
                 promptTokens,
+                cachedPromptTokens: event.cachedTokens,
                 completionTokens: event.completionTokens,
                 timeToFirstToken: firstTokenAt === null ? 0 : (firstTokenAt - receivedAt) / 1000,
                 generationTime,

@@ -6,7 +6,8 @@ import { startServer, type RunningServer } from "../../src/server.js";
 export async function startTestServer(options: RawServeOptions & { modelsDir: string | string[] }, logger: Logger = silentLogger): Promise<RunningServer> {
     // One thread per engine keeps parallel test processes from fighting over two cores.
     // The machine's own Hugging Face cache and Ollama store stay out of tests unless a test names them.
-    return startServer(resolveConfig({ port: 0, threads: 1, gpu: "off", hfCache: false, ollamaModels: false, ...options }), logger);
+    // The prebuilt binary, as CI has it (a developer may have run npm run build:engine).
+    return startServer(resolveConfig({ port: 0, threads: 1, gpu: "off", engineBuild: "prebuilt", hfCache: false, ollamaModels: false, ...options }), logger);
 }
 
 export async function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {

@@ -2,7 +2,7 @@
 import type { LlamaEmbeddingContext } from "node-llama-cpp";
 import type { EngineFailureDescription } from "../protocol.js";
 
-export type EmbeddingResult = { vectors: Float32Array[]; tokenCounts: number[] };
+export type EmbeddingResult = { vectors: number[][]; tokenCounts: number[] };
 
 export class EmbeddingHost {
     constructor(private readonly context: LlamaEmbeddingContext, readonly contextLength: number) {}
@@ -14,11 +14,11 @@ export class EmbeddingHost {
         if (longest >= this.contextLength) {
             return { kind: "contextLengthExceeded", promptTokens: longest, contextLength: this.contextLength };
         }
-        const vectors: Float32Array[] = [];
+        const vectors: number[][] = [];
         for (const input of inputs) {
             if (signal.aborted) return { kind: "engine", message: "cancelled" };
             const embedding = await this.context.getEmbeddingFor(input);
-            vectors.push(Float32Array.from(embedding.vector));
+            vectors.push([...embedding.vector]);
         }
         return { vectors, tokenCounts };
     }

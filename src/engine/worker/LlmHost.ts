@@ -15,7 +15,7 @@ const penaltyWindow = 64;
 export type GenerationCallbacks = {
     accepted(promptTokens: number): void;
     token(text: string, logprob?: TokenLogprob): void;
-    done(stopReason: StopReason, completionTokens: number, text: string): void;
+    done(stopReason: StopReason, completionTokens: number, text: string, cachedTokens: number, logprobs: TokenLogprob[]): void;
     failed(error: EngineFailureDescription): void;
 };
 
@@ -66,9 +66,9 @@ export class LlmHost {
         callbacks.accepted(promptTokens.length);
         let sequence: LlamaContextSequence;
         try {
-            sequence = await this.pool.acquire(signal);
+            sequence = await this.pool.acquire(promptTokens, signal);
         } catch {
-            callbacks.done("userStopped", 0, "");
+            callbacks.done("userStopped", 0, "", 0, []);
             return;
         }
         try {
@@ -84,6 +84,19 @@ export class LlmHost {
     private fallbackFirstToken(): Token[] {
         const start = this.model.tokens.bos ?? this.model.tokens.eos;
         return start === null ? [] : [start];
+    }
+
+    /**
+     * Keeps the part of the sequence's context that the prompt starts with and erases the rest, so only the new
+     * tokens are evaluated. At least one prompt token is always evaluated: generation needs its logits.
+     * Returns how many prompt tokens were reused.
+     */
+    private async reuseCachedPrefix(sequence: LlamaContextSequence, prompt: Token[], allowed: boolean): Promise<number> {
+        const shared = allowed ? sequence.compareContextTokens(prompt).firstDifferentIndex : 0;
+        const keep = Math.min(shared, prompt.length - 1);
+        if (keep === 0) await sequence.clearHistory();
+        else if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+        return keep;
     }
 
     private tokenBias(logitBias: GenerationParams["logitBias"]): TokenBias | undefined {
@@ -104,20 +117,23 @@ export class LlmHost {
 
     private async runGeneration(sequence: LlamaContextSequence, promptTokens: Token[], params: GenerationParams,
         grammarState: LlamaGrammarEvaluationState | undefined, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
-        await sequence.clearHistory();
+        const cachedTokens = await this.reuseCachedPrefix(sequence, promptTokens, params.reusePromptCache);
         const { sampling } = params;
         const recentTokens = promptTokens.slice(-penaltyWindow);
         const decoder = new TokenTextDecoder(this.model);
         const stops = new StopStringDetector(params.stop);
         let completionTokens = 0;
         let stopReason: StopReason = "eosFound";
+        // Without streaming, the text and log-probabilities travel with "done".
+        let heldText = "";
+        const heldLogprobs: TokenLogprob[] = [];
         if (params.maxTokens === 0) {
-            callbacks.done("maxPredictedTokensReached", 0, "");
+            callbacks.done("maxPredictedTokensReached", 0, "", cachedTokens, []);
             return;
         }
         const top = params.logprobs ?? 0;
         const metadata = { confidence: params.logprobs !== null, probabilities: top > 0 } as const;
-        const evaluation = sequence.evaluateWithMetadata(promptTokens, metadata, {
+        const evaluation = sequence.evaluateWithMetadata(promptTokens.slice(cachedTokens), metadata, {
             temperature: sampling.temperature,
             topK: sampling.topK,
             topP: sampling.topP,
@@ -141,7 +157,13 @@ export class LlmHost {
             const text = stops.push(decoder.push(token));
             const confidence = (output as { confidence?: number }).confidence;
             const probabilities = (output as { probabilities?: Map<Token, number> }).probabilities;
-            callbacks.token(text, confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top));
+            const logprob = confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top);
+            if (params.streamTokens) callbacks.token(text, logprob);
+            else {
+                if (completionTokens === 1) callbacks.token("");
+                heldText += text;
+                if (logprob) heldLogprobs.push(logprob);
+            }
             if (stops.stopped) {
                 stopReason = "stopStringFound";
                 break;
@@ -166,6 +188,6 @@ export class LlmHost {
             if (stops.stopped) stopReason = "stopStringFound";
             else rest += stops.flush();
         }
-        callbacks.done(stopReason, completionTokens, rest);
+        callbacks.done(stopReason, completionTokens, heldText + rest, cachedTokens, heldLogprobs);
     }
 }

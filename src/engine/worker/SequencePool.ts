@@ -1,7 +1,8 @@
-import type { LlamaContext, LlamaContextSequence } from "node-llama-cpp";
+import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 
 /**
- * The sequences of one context, created once and handed out first come, first served.
+ * The sequences of one context, created once and handed out first come, first served. Of the free sequences,
+ * a request gets the one whose cached tokens share the longest prefix with its prompt (the prompt cache).
  * Contract: every acquired sequence is released exactly once, after its generation has stopped.
  */
 export class SequencePool {
@@ -12,9 +13,12 @@ export class SequencePool {
         this.free = Array.from({ length: context.totalSequences }, () => context.getSequence());
     }
 
-    acquire(signal: AbortSignal): Promise<LlamaContextSequence> {
-        const sequence = this.free.shift();
-        if (sequence !== undefined) return Promise.resolve(sequence);
+    acquire(prompt: Token[], signal: AbortSignal): Promise<LlamaContextSequence> {
+        if (this.free.length > 0) {
+            const shared = this.free.map((candidate) => candidate.compareContextTokens(prompt).firstDifferentIndex);
+            const best = shared.indexOf(Math.max(...shared));
+            return Promise.resolve(this.free.splice(best, 1)[0]!);
+        }
         return new Promise((resolve, reject) => {
             const waiter = { resolve, reject, signal };
             this.waiting.push(waiter);

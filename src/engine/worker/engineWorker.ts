@@ -1,24 +1,35 @@
 /**
  * Entry point of an engine worker: a child process that loads one model and serves generation or embedding
  * jobs for it over IPC. Inference lives in its own process so that llama.cpp's threads and the decode loop own
- * this process's libuv pool (UV_THREADPOOL_SIZE=1, set by the parent), and so that an abort inside llama.cpp
- * on a bad file ends this process, never the server.
+ * this process (its environment: engineEnvironment.ts), and so that an abort inside llama.cpp on a bad file
+ * ends this process, never the server.
  */
-import { GgufInsights, getLlama, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
+import { GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
 import { unloadAbortReason, type FromWorker, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
 
+/**
+ * Messages leave in order, on the next turn of the event loop rather than at once: a token's message is then
+ * written after node-llama-cpp has dispatched the next decode, so waking the server process overlaps with that
+ * decode instead of delaying it. Sending at once cost about 2 ms per token on a 2-vCPU VM (README, "Threads").
+ */
+const outbox: FromWorker[] = [];
+
+function flush(): void {
+    for (const message of outbox.splice(0)) process.send?.(message);
+}
+
 function send(message: FromWorker): void {
-    process.send?.(message);
+    if (outbox.push(message) === 1) setImmediate(flush);
 }
 
 const platformNames: Partial<Record<NodeJS.Platform, string>> = { darwin: "mac", win32: "windows", linux: "linux" };
 
 function runtimeName(llama: Llama): string {
     const platform = platformNames[process.platform] ?? process.platform;
-    return `llama.cpp-${platform}-${process.arch}-${llama.gpu === false ? "cpu" : llama.gpu}`;
+    return `llama.cpp-${platform}-${process.arch}-${llama.gpu === false ? "cpu" : llama.gpu}${llama.buildType === "localBuild" ? "-openmp" : ""}`;
 }
 
 /** node-llama-cpp's levels, most severe first. */
@@ -42,14 +53,25 @@ const running = new Map<number, AbortController>();
 
 let llamaInstance: Promise<Llama> | undefined;
 
+/**
+ * The local OpenMP build keeps its worker threads between decodes, where the prebuilt CPU binary starts new
+ * ones for every decode (README, "Threads"); it is CPU-only, so a GPU keeps the prebuilt binaries.
+ */
+async function loadLlama(options: LoadOptions): Promise<Llama> {
+    const common = { build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.warn, logger: logFromLlama } as const;
+    const gpuInUse = options.gpu !== false && (await getLlamaGpuTypes("supported")).some((type) => type !== false);
+    if (options.engineBuild === "openmp" || (options.engineBuild === "auto" && !gpuInUse)) {
+        try {
+            return await getLlama({ ...common, gpu: false, usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: "ON" } });
+        } catch (error) {
+            if (options.engineBuild === "openmp") throw new Error(`no local OpenMP build of llama.cpp (run npm run build:engine): ${engineMessage(error)}`);
+        }
+    }
+    return getLlama({ ...common, gpu: options.gpu });
+}
+
 function llamaFor(options: LoadOptions): Promise<Llama> {
-    llamaInstance ??= getLlama({
-        build: "never",
-        gpu: options.gpu,
-        maxThreads: options.threads,
-        logLevel: LlamaLogLevel.warn,
-        logger: logFromLlama
-    });
+    llamaInstance ??= loadLlama(options);
     return llamaInstance;
 }
 
@@ -124,7 +146,7 @@ async function handle(message: ToWorker): Promise<void> {
                 await host.generate(message.params, controller.signal, {
                     accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
                     token: (text, logprob) => send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }),
-                    done: (stopReason, completionTokens, text) => send({ type: "done", id, stopReason, completionTokens, text }),
+                    done: (stopReason, completionTokens, text, cachedTokens, logprobs) => send({ type: "done", id, stopReason, completionTokens, text, cachedTokens, logprobs }),
                     failed: (error) => send({ type: "failed", id, error })
                 });
             } finally {
@@ -164,6 +186,7 @@ async function shutDown(): Promise<void> {
     for (const controller of running.values()) controller.abort(unloadAbortReason);
     const deadline = Date.now() + 2000;
     while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    flush();
     process.exit(0);
 }
 

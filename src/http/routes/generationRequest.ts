@@ -20,6 +20,8 @@ export type GenerationBody = {
     max_completion_tokens?: number | null;
     logit_bias?: Record<string, number> | null;
     ttl?: number;
+    cache_prompt?: boolean;
+    stream?: boolean;
     response_format?: { type: "text" } | { type: "json_object" } | { type: "json_schema"; json_schema: { schema?: Record<string, unknown> } };
 };
 
@@ -71,6 +73,8 @@ export function toGenerationRequest(body: GenerationBody, receivedAt: number, si
         logprobs,
         logitBias: logitBias(body),
         ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
+        cachePrompt: body.cache_prompt ?? true,
+        stream: body.stream === true,
         receivedAt,
         signal
     };

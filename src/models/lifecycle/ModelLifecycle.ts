@@ -13,9 +13,9 @@
  * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
 import { freemem } from "node:os";
-import { ApiError, InvalidRequest, ModelNotLoaded } from "../../errors.js";
+import { ApiError, InvalidRequest, ModelNotLoaded, QueueFull } from "../../errors.js";
 import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
-import type { LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
+import type { EngineBuild, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
 import type { Logger } from "../../logger.js";
 import type { CatalogEntry } from "../catalog/ModelCatalog.js";
 
@@ -26,10 +26,13 @@ export type LoadSettings = {
     parallel: number;
     threads: number;
     gpu: "auto" | false;
+    engineBuild: EngineBuild;
     /** Idle seconds before a JIT-loaded instance unloads. Default 3600. */
     jitTtlSeconds: number;
     /** JIT-loaded instances kept at once. Default 1. */
     maxJitModels: number;
+    /** Requests that may wait for a busy instance's sequences; more are refused with QueueFull. */
+    maxQueue: number;
 };
 
 export type Clock = {
@@ -51,12 +54,15 @@ export type LifecycleDependencies = {
     /** Bytes of RAM free for a new model. */
     availableMemory: () => number;
     startEngine: EngineStarter;
+    /** Told of every completed load (metrics). */
+    onLoaded: (instance: ModelInstance) => void;
 };
 
 export const defaultLifecycleDependencies: LifecycleDependencies = {
     clock: systemClock,
     availableMemory: freemem,
-    startEngine: (modelId, options, admit) => EngineProcess.start(modelId, options, admit)
+    startEngine: (modelId, options, admit) => EngineProcess.start(modelId, options, admit),
+    onLoaded: () => {}
 };
 
 export class InsufficientMemory extends ApiError {
@@ -83,6 +89,8 @@ export type ModelInstance = {
     inFlight: number;
     /** Clock time of the last request's end (or of the load). */
     lastUsedAt: number;
+    /** Recent average request duration in milliseconds, for Retry-After estimates. */
+    averageRequestMs: number;
 };
 
 export type Lease = { readonly instance: ModelInstance; release(): void };
@@ -106,8 +114,11 @@ export class ModelLifecycle {
     private readonly idleTimers = new Map<string, unknown>();
     private readonly unloadWhenIdle = new Set<string>();
 
-    constructor(private readonly settings: LoadSettings, private readonly logger: Logger,
-        private readonly dependencies: LifecycleDependencies = defaultLifecycleDependencies) {}
+    private readonly dependencies: LifecycleDependencies;
+
+    constructor(private readonly settings: LoadSettings, private readonly logger: Logger, dependencies: Partial<LifecycleDependencies> = {}) {
+        this.dependencies = { ...defaultLifecycleDependencies, ...dependencies };
+    }
 
     instances(): ModelInstance[] {
         return [...this.loaded.values()];
@@ -135,9 +146,17 @@ export class ModelLifecycle {
         return this.lease(await load);
     }
 
+    /** Throws QueueFull when all the instance's sequences are busy and `maxQueue` requests already wait. */
     lease(instance: ModelInstance): Lease {
+        const parallel = instance.engine.model.parallel;
+        if (instance.inFlight >= parallel + this.settings.maxQueue) {
+            const waiting = instance.inFlight - parallel;
+            const retryAfter = Math.max(1, Math.ceil((instance.averageRequestMs * (waiting + 1)) / parallel / 1000));
+            throw new QueueFull(instance.id, parallel, waiting, retryAfter);
+        }
         instance.inFlight++;
         this.cancelIdleTimer(instance.id);
+        const startedAt = this.dependencies.clock.now();
         let released = false;
         return {
             instance,
@@ -146,9 +165,15 @@ export class ModelLifecycle {
                 released = true;
                 instance.inFlight--;
                 instance.lastUsedAt = this.dependencies.clock.now();
+                instance.averageRequestMs = 0.8 * instance.averageRequestMs + 0.2 * (instance.lastUsedAt - startedAt);
                 if (instance.inFlight === 0) this.becameIdle(instance);
             }
         };
+    }
+
+    /** Requests waiting for a sequence of this instance. */
+    queued(instance: ModelInstance): number {
+        return Math.max(0, instance.inFlight - instance.engine.model.parallel);
     }
 
     /** An explicit load (REST or CLI): never evicted by JIT, no TTL unless given. */
@@ -195,15 +220,17 @@ export class ModelLifecycle {
             ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {})
         };
         const engine = await this.dependencies.startEngine(entry.id, {
-            modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu, ...requested
+            modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu,
+            engineBuild: this.settings.engineBuild, ...requested
         }, (estimate) => this.makeRoom(entry.id, estimate));
         const instance: ModelInstance = {
             id, entry, engine, origin, ttlSeconds, requested,
             loadedAt: new Date(), loadSeconds: (performance.now() - started) / 1000,
-            inFlight: 0, lastUsedAt: this.dependencies.clock.now()
+            inFlight: 0, lastUsedAt: this.dependencies.clock.now(), averageRequestMs: 1000
         };
         this.loaded.set(id, instance);
         this.logger.info(`Loaded "${id}" in ${instance.loadSeconds.toFixed(2)} s on ${engine.model.runtime.name}`);
+        this.dependencies.onLoaded(instance);
         void engine.exited.then((reason) => {
             if (this.loaded.get(id) !== instance) return;
             this.forget(instance);

@@ -55,9 +55,11 @@ export async function writeChatModel(path: string, options: ChatModelOptions): P
     const weightType: GgmlTypeId = options.weightType === "F32" ? GgmlType.F32 : GgmlType.F16;
     const { tokens, merges } = trainBpeVocabulary(trainingCorpus, options.mergeCount ?? 400);
     const tokenTypes = tokens.map(() => 1);
+    // Padding tokens are ordinary text ("pad123") so that a model generating them still produces text; the
+    // tokenizer never emits them (no merges lead there).
     for (let i = tokens.length; i < (options.vocabularySize ?? 0) - specialChatTokens.length; i++) {
-        tokens.push(`<|unused_${i}|>`);
-        tokenTypes.push(5);
+        tokens.push(`pad${i}`);
+        tokenTypes.push(1);
     }
     const firstSpecial = tokens.length;
     const endOfSequenceToken = firstSpecial + 2;

@@ -14,7 +14,7 @@ function entry(id: string, type: "llm" | "embeddings" = "llm"): CatalogEntry {
     };
 }
 
-const settings: LoadSettings = { contextLength: null, parallel: 4, threads: 1, gpu: false, jitTtlSeconds: 60, maxJitModels: 1 };
+const settings: LoadSettings = { contextLength: null, parallel: 4, threads: 1, gpu: false, engineBuild: "prebuilt", jitTtlSeconds: 60, maxJitModels: 1, maxQueue: 16 };
 
 function setUp(overrides: Partial<LoadSettings> = {}, memory = () => 1e12, estimateFor?: Parameters<typeof fakeEngineStarter>[0]) {
     const clock = new FakeClock();
@@ -197,6 +197,19 @@ describe("memory guard", () => {
         (await lifecycle.acquire(entry("small-1"))).release();
         await expect(lifecycle.acquire(entry("big"))).rejects.toBeInstanceOf(InsufficientMemory);
         expect(loadedIds()).toEqual(["small-1"]);
+    });
+});
+
+describe("queue bound", () => {
+    it("refuses a request beyond the parallel slots plus the queue with QueueFull and a Retry-After", async () => {
+        const { lifecycle } = setUp({ parallel: 2, maxQueue: 3 });
+        const leases = await Promise.all(Array.from({ length: 5 }, () => lifecycle.acquire(entry("a"))));
+        expect(lifecycle.queued(leases[0]!.instance)).toBe(3);
+        const error = await lifecycle.acquire(entry("a")).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ status: 503, code: "queue_full", headers: { "retry-after": expect.stringMatching(/^\d+$/) } });
+        leases[0]!.release();
+        (await lifecycle.acquire(entry("a"))).release();
+        for (const lease of leases.slice(1)) lease.release();
     });
 });
 

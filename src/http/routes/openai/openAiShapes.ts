@@ -5,7 +5,8 @@ export function openAiUsage(summary: CompletionSummary): OpenAiUsage {
     return {
         prompt_tokens: summary.promptTokens,
         completion_tokens: summary.completionTokens,
-        total_tokens: summary.promptTokens + summary.completionTokens
+        total_tokens: summary.promptTokens + summary.completionTokens,
+        prompt_tokens_details: { cached_tokens: summary.cachedPromptTokens }
     };
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The server's Prometheus metrics: requests by route and status, tokens in and out, time to first token and
+ * decode speed, queue depth, busy sequences, loaded models and load times. One registry per server, so
+ * several servers in one process (tests) keep separate counts.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { ModelInstance } from "../models/lifecycle/ModelLifecycle.js";
+
+export type InstanceSource = () => ModelInstance[];
+
+export class ServerMetrics {
+    readonly registry = new Registry();
+    private readonly requests: Counter<"route" | "method" | "status">;
+    private readonly promptTokens: Counter<"model">;
+    private readonly cachedPromptTokens: Counter<"model">;
+    private readonly completionTokens: Counter<"model">;
+    private readonly completions: Counter<"model" | "stop_reason">;
+    private readonly timeToFirstToken: Histogram<"model">;
+    private readonly decodeSpeed: Histogram<"model">;
+    private readonly loadTime: Histogram<"model">;
+    private instances: InstanceSource = () => [];
+
+    constructor() {
+        const instances = () => this.instances();
+        const registers = [this.registry];
+        collectDefaultMetrics({ register: this.registry, prefix: "lmhost_process_" });
+        this.requests = new Counter({ name: "lmhost_http_requests_total", help: "HTTP requests answered, by route and status.", labelNames: ["route", "method", "status"], registers });
+        this.promptTokens = new Counter({ name: "lmhost_prompt_tokens_total", help: "Prompt tokens of completions.", labelNames: ["model"], registers });
+        this.cachedPromptTokens = new Counter({ name: "lmhost_prompt_tokens_cached_total", help: "Prompt tokens reused from the prompt cache.", labelNames: ["model"], registers });
+        this.completionTokens = new Counter({ name: "lmhost_completion_tokens_total", help: "Generated tokens.", labelNames: ["model"], registers });
+        this.completions = new Counter({ name: "lmhost_completions_total", help: "Completions finished, by stop reason.", labelNames: ["model", "stop_reason"], registers });
+        this.timeToFirstToken = new Histogram({
+            name: "lmhost_time_to_first_token_seconds", help: "From receiving a request to its first generated token.", labelNames: ["model"], registers,
+            buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+        });
+        this.decodeSpeed = new Histogram({
+            name: "lmhost_decode_tokens_per_second", help: "Decode speed of each completion.", labelNames: ["model"], registers,
+            buckets: [1, 2, 5, 10, 20, 30, 50, 75, 100, 150, 250, 500, 1000]
+        });
+        this.loadTime = new Histogram({
+            name: "lmhost_model_load_seconds", help: "Time to load a model.", labelNames: ["model"], registers,
+            buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+        });
+        const perInstance = (read: (instance: ModelInstance) => number) => function (this: Gauge<"instance" | "model">) {
+            this.reset();
+            for (const instance of instances()) this.set({ instance: instance.id, model: instance.entry.id }, read(instance));
+        };
+        new Gauge({
+            name: "lmhost_queue_depth", help: "Requests waiting for a sequence, per loaded instance.", labelNames: ["instance", "model"], registers,
+            collect: perInstance((instance) => Math.max(0, instance.inFlight - instance.engine.model.parallel))
+        });
+        new Gauge({
+            name: "lmhost_busy_sequences", help: "Sequences generating now, per loaded instance.", labelNames: ["instance", "model"], registers,
+            collect: perInstance((instance) => Math.min(instance.inFlight, instance.engine.model.parallel))
+        });
+        new Gauge({
+            name: "lmhost_sequences", help: "Sequences (parallel slots), per loaded instance.", labelNames: ["instance", "model"], registers,
+            collect: perInstance((instance) => instance.engine.model.parallel)
+        });
+        new Gauge({
+            name: "lmhost_loaded_models", help: "Loaded model instances.", registers,
+            collect(this: Gauge) { this.set(instances().length); }
+        });
+    }
+
+    /** Where the per-instance gauges read the loaded instances from. */
+    watchInstances(source: InstanceSource): void {
+        this.instances = source;
+    }
+
+    countRequest(route: string, method: string, status: number): void {
+        this.requests.inc({ route, method, status: String(status) });
+    }
+
+    countCompletion(model: string, summary: {
+        promptTokens: number; cachedPromptTokens: number; completionTokens: number; timeToFirstToken: number; tokensPerSecond: number; stopReason: string;
+    }): void {
+        this.promptTokens.inc({ model }, summary.promptTokens);
+        this.cachedPromptTokens.inc({ model }, summary.cachedPromptTokens);
+        this.completionTokens.inc({ model }, summary.completionTokens);
+        this.completions.inc({ model, stop_reason: summary.stopReason });
+        if (summary.completionTokens > 0) this.timeToFirstToken.observe({ model }, summary.timeToFirstToken);
+        if (summary.tokensPerSecond > 0) this.decodeSpeed.observe({ model }, summary.tokensPerSecond);
+    }
+
+    countEmbedding(model: string, promptTokens: number): void {
+        this.promptTokens.inc({ model }, promptTokens);
+    }
+
+    countLoad(model: string, seconds: number): void {
+        this.loadTime.observe({ model }, seconds);
+    }
+}
