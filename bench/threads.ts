@@ -1,7 +1,9 @@
 /**
- * Decode speed of node-llama-cpp alone at 1 thread and at this machine's CPU budget, with libuv's default
- * thread pool and with the one-thread pool lmhost's engine processes get. Runs are interleaved and repeated;
- * the table shows medians and each setting's speed relative to 1 thread with the default pool.
+ * Decode speed of node-llama-cpp alone at 1 thread and at this machine's CPU budget: with libuv's default
+ * thread pool, and with the environment lmhost's engine processes get (a one-thread pool, OpenMP spin); with the
+ * prebuilt binary, and with the local OpenMP build when `npm run build:engine` has made one. Runs are
+ * interleaved and repeated; the table shows medians and each setting's speed relative to 1 thread, prebuilt,
+ * default pool.
  *
  *   npm run bench:threads [-- --runs 3 --tokens 128]
  */
@@ -10,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
+import { engineEnvironment } from "../src/engine/engineEnvironment.js";
 import { ensureFixtures } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
 import { machineFacts, median } from "./machine.js";
@@ -19,17 +22,25 @@ const runs = Number(values.runs);
 const tokens = values.tokens!;
 const decodeScript = fileURLToPath(new URL("./engineDecode.ts", import.meta.url));
 
-type Setting = { threads: number; pool: "default" | "1" };
+type Setting = { threads: number; environment: "default" | "engine"; build: "prebuilt" | "openmp" };
 const budget = cpuBudget();
-const settings: Setting[] = [...new Set([1, budget])].flatMap((threads) => [
-    { threads, pool: "default" as const }, { threads, pool: "1" as const }
-]);
+const hasOpenMpBuild = (() => {
+    try {
+        execFileSync(process.execPath, ["-e", "import('node-llama-cpp').then((m) => m.getLlama({ build: 'never', gpu: false, usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: 'ON' } }))"], { stdio: "ignore" });
+        return true;
+    } catch {
+        return false;
+    }
+})();
+const settings: Setting[] = (["prebuilt", ...(hasOpenMpBuild ? ["openmp" as const] : [])] as const).flatMap((build) =>
+    [...new Set([1, budget])].flatMap((threads) => [
+        { threads, environment: "default" as const, build }, { threads, environment: "engine" as const, build }
+    ]));
 
 function measure(modelPath: string, setting: Setting): number {
-    const env = { ...process.env };
-    if (setting.pool === "1") env.UV_THREADPOOL_SIZE = "1";
-    else delete env.UV_THREADPOOL_SIZE;
-    const output = execFileSync(process.execPath, ["--import", "tsx", decodeScript, modelPath, String(setting.threads), tokens], { env, encoding: "utf8" });
+    const env = setting.environment === "engine" ? engineEnvironment() : { ...process.env };
+    if (setting.environment === "default") delete env.UV_THREADPOOL_SIZE;
+    const output = execFileSync(process.execPath, ["--import", "tsx", decodeScript, modelPath, String(setting.threads), tokens, setting.build], { env, encoding: "utf8" });
     return (JSON.parse(output.trim().split("\n").at(-1)!) as { decodeTokensPerSecond: number }).decodeTokensPerSecond;
 }
 
@@ -41,8 +52,8 @@ const lines = [
     `Machine: ${machineFacts()}`,
     `Decode of ${tokens} tokens, one stream, greedy; median of ${runs} interleaved runs.`,
     "",
-    "| model | threads | UV_THREADPOOL_SIZE | decode tok/s | vs 1 thread, default pool |",
-    "|---|---|---|---|---|"
+    "| model | build | threads | environment | decode tok/s | vs 1 thread, prebuilt, default pool |",
+    "|---|---|---|---|---|---|"
 ];
 for (const model of models) {
     const samples = new Map<Setting, number[]>(settings.map((setting) => [setting, []]));
@@ -52,7 +63,8 @@ for (const model of models) {
     const baseline = median(samples.get(settings[0]!)!);
     for (const setting of settings) {
         const speed = median(samples.get(setting)!);
-        lines.push(`| ${model.name} | ${setting.threads} | ${setting.pool} | ${speed.toFixed(1)} | ${(speed / baseline).toFixed(2)}x |`);
+        const environment = setting.environment === "engine" ? "lmhost engine (one-thread pool, OpenMP spin)" : "default";
+        lines.push(`| ${model.name} | ${setting.build} | ${setting.threads} | ${environment} | ${speed.toFixed(1)} | ${(speed / baseline).toFixed(2)}x |`);
     }
 }
 const table = lines.join("\n");

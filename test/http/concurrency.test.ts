@@ -34,6 +34,19 @@ describe("concurrent requests", () => {
         expect(new Set(together).size).toBe(8);
     });
 
+    it("lets a request that arrives while others generate join their batches instead of waiting for them", async () => {
+        const finishedAt = async (body: Record<string, unknown>) => {
+            const response = await postJson(`${server.url}/api/v0/completions`, { model: "tiny-chat", prompt: "Once upon a time", temperature: 0, ...body });
+            await response.json();
+            return performance.now();
+        };
+        await finishedAt({ max_tokens: 2 });
+        const long = [finishedAt({ max_tokens: 1800 }), finishedAt({ max_tokens: 1800 }), finishedAt({ max_tokens: 1800 })];
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const late = await finishedAt({ max_tokens: 5 });
+        expect(late).toBeLessThan(Math.min(...await Promise.all(long)));
+    });
+
     it("refuses requests beyond --parallel + --max-queue with 503, Retry-After and an OpenAI-shaped error", async () => {
         const body = { model: "tiny-chat", prompt: "Once upon a time", max_tokens: 300, temperature: 0 };
         const responses = await Promise.all(Array.from({ length: 16 }, () => postJson(`${server.url}/api/v0/completions`, body)));

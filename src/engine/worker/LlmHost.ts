@@ -27,6 +27,10 @@ export class GenerationRejected extends Error {
 
 export class LlmHost {
     private readonly pool: SequencePool;
+    /** Generations joining now (preparing their sequence); see prepareSequence. */
+    private joining = 0;
+    private joinGate: Promise<void> = Promise.resolve();
+    private openJoinGate: () => void = () => {};
 
     constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, private readonly grammars: GrammarCache) {
         this.pool = new SequencePool(context);
@@ -87,6 +91,21 @@ export class LlmHost {
     }
 
     /**
+     * Prepares a sequence for a joining generation while the others pause between tokens. Erasing a sequence's
+     * cache takes node-llama-cpp's context lock, which its decode loop holds for as long as any generation keeps
+     * asking for tokens: without the pause, a request arriving while others generate would wait for all of them
+     * to finish instead of joining their batches.
+     */
+    private async prepareSequence(sequence: LlamaContextSequence, prompt: Token[], allowed: boolean): Promise<number> {
+        if (this.joining++ === 0) this.joinGate = new Promise((open) => { this.openJoinGate = open; });
+        try {
+            return await this.reuseCachedPrefix(sequence, prompt, allowed);
+        } finally {
+            if (--this.joining === 0) this.openJoinGate();
+        }
+    }
+
+    /**
      * Keeps the part of the sequence's context that the prompt starts with and erases the rest, so only the new
      * tokens are evaluated. At least one prompt token is always evaluated: generation needs its logits.
      * Returns how many prompt tokens were reused.
@@ -117,7 +136,7 @@ export class LlmHost {
 
     private async runGeneration(sequence: LlamaContextSequence, promptTokens: Token[], params: GenerationParams,
         grammarState: LlamaGrammarEvaluationState | undefined, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
-        const cachedTokens = await this.reuseCachedPrefix(sequence, promptTokens, params.reusePromptCache);
+        const cachedTokens = await this.prepareSequence(sequence, promptTokens, params.reusePromptCache);
         const { sampling } = params;
         const recentTokens = promptTokens.slice(-penaltyWindow);
         const decoder = new TokenTextDecoder(this.model);
@@ -164,23 +183,17 @@ export class LlmHost {
                 heldText += text;
                 if (logprob) heldLogprobs.push(logprob);
             }
-            if (stops.stopped) {
-                stopReason = "stopStringFound";
+            const ended = stops.stopped ? "stopStringFound"
+                : signal.aborted ? (signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped")
+                : params.maxTokens !== null && completionTokens >= params.maxTokens ? "maxPredictedTokensReached"
+                // The token just yielded takes the next cell; stop before the context would have to shift.
+                : sequence.nextTokenIndex + 1 >= this.contextLength ? "contextLengthReached"
+                : null;
+            if (ended !== null) {
+                stopReason = ended;
                 break;
             }
-            if (signal.aborted) {
-                stopReason = signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped";
-                break;
-            }
-            if (params.maxTokens !== null && completionTokens >= params.maxTokens) {
-                stopReason = "maxPredictedTokensReached";
-                break;
-            }
-            // The token just yielded takes the next cell; stop before the context would have to shift.
-            if (sequence.nextTokenIndex + 1 >= this.contextLength) {
-                stopReason = "contextLengthReached";
-                break;
-            }
+            if (this.joining > 0) await this.joinGate;
         }
         let rest = "";
         if (!stops.stopped) {
