@@ -34,6 +34,14 @@ export type Config = {
     /** Which llama.cpp binary the engines use (see LoadOptions.engineBuild). */
     engineBuild: EngineBuild;
     logLevel: LogLevel;
+    /** Keys a request must present; empty: no authentication. */
+    apiKeys: string[];
+    /** CORS: off, any origin, or these origins. */
+    cors: false | true | string[];
+    /** Largest request body, in bytes. */
+    bodyLimit: number;
+    /** Seconds running requests get to finish when the server stops, before they are ended. */
+    shutdownTimeoutSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -76,11 +84,49 @@ export type RawServeOptions = {
     maxJitModels?: string | number;
     maxQueue?: string | number;
     engineBuild?: string;
+    /** Repeatable flag; an environment variable may list several, comma-separated. */
+    apiKey?: string | string[];
+    /** true: any origin; a comma-separated list: those origins. */
+    cors?: boolean | string;
+    bodyLimit?: string | number;
+    shutdownTimeout?: string | number;
 };
+
+/** "32MB", "512kb", "1048576" -> bytes. */
+export function parseSize(name: string, value: string | number | undefined): number | undefined {
+    if (value === undefined) return undefined;
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(String(value).trim());
+    const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+    if (!match) throw new ConfigError(`${name} must be a size such as 32MB, 512KB or a number of bytes, got "${value}"`);
+    const bytes = Math.round(Number(match[1]) * units[(match[2] ?? "b").toLowerCase()]!);
+    if (bytes < 1024) throw new ConfigError(`${name} must be at least 1KB, got "${value}"`);
+    return bytes;
+}
+
+function apiKeys(value: string | string[] | undefined): string[] {
+    const keys = (Array.isArray(value) ? value : value === undefined ? [] : [value]).flatMap((key) => key.split(",")).map((key) => key.trim());
+    if (keys.some((key) => key === "")) throw new ConfigError("--api-key must not be empty");
+    return keys;
+}
+
+function corsSetting(value: boolean | string | undefined): false | true | string[] {
+    if (value === undefined || value === false || value === "off" || value === "") return false;
+    if (value === true || value === "*" || value === "on") return true;
+    const origins = value.split(",").map((origin) => origin.trim()).filter(Boolean);
+    for (const origin of origins) {
+        if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError(`--cors origins look like https://example.com, got "${origin}"`);
+    }
+    return origins;
+}
 
 function optionalFolder(value: string | boolean | undefined, fallback: () => string): string | null {
     if (value === false || value === "off" || value === "") return null;
     return path.resolve(typeof value === "string" ? value : fallback());
+}
+
+/** Whether an address to bind reaches only this machine. */
+export function isLoopback(host: string): boolean {
+    return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 export function resolveConfig(raw: RawServeOptions): Config {
@@ -106,7 +152,11 @@ export function resolveConfig(raw: RawServeOptions): Config {
         parallel: integer("--parallel", raw.parallel, 1, 64) ?? 4,
         gpu,
         engineBuild: engineBuild as EngineBuild,
-        logLevel: logLevel as LogLevel
+        logLevel: logLevel as LogLevel,
+        apiKeys: apiKeys(raw.apiKey),
+        cors: corsSetting(raw.cors),
+        bodyLimit: parseSize("--body-limit", raw.bodyLimit) ?? 32 * 1024 * 1024,
+        shutdownTimeoutSeconds: integer("--shutdown-timeout", raw.shutdownTimeout, 0, 3600) ?? 10
     };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Composes the server from a Config: catalog, lifecycle, services and the HTTP app, then listens.
  */
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { cpuBudget, type Config } from "./config.js";
 import { ConsoleLogger } from "./consoleLogger.js";
@@ -20,8 +22,27 @@ export type RunningServer = {
     catalog: ModelCatalog;
     lifecycle: ModelLifecycle;
     threads: number;
-    close(): Promise<void>;
+    /**
+     * Stops accepting requests, lets running ones finish for up to `timeoutSeconds` (default: the configured
+     * shutdown timeout), then ends the rest (stop reason userStopped), and unloads every model.
+     */
+    close(timeoutSeconds?: number): Promise<void>;
 };
+
+export class StartupError extends Error {}
+
+/** A models folder that exists must be a readable folder; one that does not exist yet is only empty. */
+async function checkModelFolders(config: Config): Promise<void> {
+    for (const folder of config.modelsDirs) {
+        const info = await stat(folder).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : error));
+        if (info === null) continue;
+        if (info instanceof Error) throw new StartupError(`cannot read the models folder ${folder}: ${info.message}`);
+        if (!info.isDirectory()) throw new StartupError(`the models folder ${folder} is not a folder`);
+        await access(folder, constants.R_OK | constants.X_OK).catch(() => {
+            throw new StartupError(`cannot read the models folder ${folder}: permission denied`);
+        });
+    }
+}
 
 /**
  * Threads per model when --threads is not given: every CPU of this process's budget. Measured on a 2-vCPU
@@ -41,6 +62,7 @@ export function modelSources(config: Config): ModelSource[] {
 }
 
 export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
+    await checkModelFolders(config);
     const threads = config.threads ?? defaultThreads();
     const catalog = new ModelCatalog(modelSources(config), logger);
     const metrics = new ServerMetrics();
@@ -57,6 +79,9 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
     };
     const app = await buildApp({
         services,
+        apiKeys: config.apiKeys,
+        cors: config.cors,
+        bodyLimit: config.bodyLimit,
         loggerInstance: logger instanceof ConsoleLogger ? logger : undefined,
         logRequests: config.logLevel === "debug"
     });
@@ -72,8 +97,13 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
     return {
         app, catalog, lifecycle, threads,
         url: `http://${host}:${port}`,
-        async close() {
+        async close(timeoutSeconds = config.shutdownTimeoutSeconds) {
+            const timer = setTimeout(() => {
+                logger.warn(`Ending the requests still running after ${timeoutSeconds} s`);
+                lifecycle.stopAllGenerations();
+            }, timeoutSeconds * 1000);
             await app.close();
+            clearTimeout(timer);
             await lifecycle.unloadAll();
         }
     };

@@ -6,7 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { createParser } from "eventsource-parser";
 import { Command } from "commander";
 import type { V1Model } from "../schemas/v1/models.js";
-import { action, CliError, ExitCode, serverOptions, serverUrl } from "./common.js";
+import { action, CliError, ExitCode, serverOptions } from "./common.js";
 import { ServerClient } from "./serverClient.js";
 
 type Message = { role: "system" | "user" | "assistant"; content: string };
@@ -27,7 +27,7 @@ async function answer(client: ServerClient, model: string, messages: Message[], 
     try {
         response = await fetch(`${client.baseUrl}/api/v0/chat/completions`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: client.headers({ "content-type": "application/json" }),
             body: JSON.stringify({ model, messages, stream: true, ...(maxTokens ? { max_tokens: maxTokens } : {}) })
         });
     } catch {
@@ -69,8 +69,8 @@ export function chatCommand(): Command {
         .argument("[model]", "a model id or instance id")
         .option("--system <prompt>", "a system prompt")
         .option("--max-tokens <n>", "longest answer, in tokens")
-        .action(action(async (requested: string | undefined, options: { system?: string; maxTokens?: string; host?: string; port?: string }) => {
-            const client = new ServerClient(serverUrl(options));
+        .action(action(async (requested: string | undefined, options: { system?: string; maxTokens?: string; host?: string; port?: string; apiKey?: string }) => {
+            const client = new ServerClient(options);
             const model = requested ?? await defaultModel(client);
             const maxTokens = options.maxTokens === undefined ? undefined : Number(options.maxTokens);
             const messages: Message[] = options.system ? [{ role: "system", content: options.system }] : [];

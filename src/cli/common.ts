@@ -13,10 +13,13 @@ export class CliError extends Error {
 export function serverOptions(command: Command): Command {
     return command
         .addOption(new Option("--host <host>", "the server's address").env("LMHOST_HOST").default("127.0.0.1"))
-        .addOption(new Option("--port <port>", "the server's port").env("LMHOST_PORT").default("1234"));
+        .addOption(new Option("--port <port>", "the server's port").env("LMHOST_PORT").default("1234"))
+        .addOption(new Option("--api-key <key>", "the server's API key, when it requires one").env("LMHOST_API_KEY"));
 }
 
-export function serverUrl(options: { host?: string; port?: string }): string {
+export type ServerAddress = { host?: string; port?: string; apiKey?: string };
+
+export function serverUrl(options: ServerAddress): string {
     const host = !options.host || options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
     return `http://${host.includes(":") ? `[${host}]` : host}:${options.port ?? "1234"}`;
 }

@@ -1,9 +1,9 @@
 /** `lmhost load` and `lmhost unload`: explicit loads on the running server. */
 import { Command } from "commander";
-import { action, CliError, ExitCode, printJson, serverOptions, serverUrl } from "./common.js";
+import { action, CliError, ExitCode, printJson, serverOptions, type ServerAddress } from "./common.js";
 import { ServerClient } from "./serverClient.js";
 
-type LoadOptions = { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; json?: boolean; host?: string; port?: string };
+type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; json?: boolean };
 
 const integer = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
@@ -29,7 +29,7 @@ export function loadCommand(): Command {
                 ttl: integer("--ttl", options.ttl),
                 identifier: options.identifier
             };
-            const loaded = await new ServerClient(serverUrl(options)).request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);
+            const loaded = await new ServerClient(options).request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);
             if (options.json) printJson(loaded);
             else process.stdout.write(`Loaded ${model} as "${loaded.instance_id}" in ${loaded.load_time_seconds.toFixed(2)} s\n`);
         }));
@@ -41,9 +41,9 @@ export function unloadCommand(): Command {
         .argument("[instance]", "the instance id (see lmhost ps)")
         .option("--all", "unload every loaded instance")
         .option("--json", "print JSON for scripts")
-        .action(action(async (instance: string | undefined, options: { all?: boolean; json?: boolean; host?: string; port?: string }) => {
+        .action(action(async (instance: string | undefined, options: { all?: boolean; json?: boolean; host?: string; port?: string; apiKey?: string }) => {
             if ((instance === undefined) === !options.all) throw new CliError("name one instance, or pass --all", ExitCode.usage);
-            const client = new ServerClient(serverUrl(options));
+            const client = new ServerClient(options);
             const ids = options.all
                 ? (await client.request<{ models: Array<{ loaded_instances: Array<{ id: string }> }> }>("GET", "/api/v1/models")).models
                     .flatMap((model) => model.loaded_instances.map((loaded) => loaded.id))

@@ -4,7 +4,7 @@ import { resolveConfig } from "../config.js";
 import { silentLogger } from "../logger.js";
 import { bitsPerWeightOf } from "../models/catalog/quantizationBits.js";
 import type { V1Model } from "../schemas/v1/models.js";
-import { action, formatBytes, printJson, serverOptions, serverUrl, table } from "./common.js";
+import { action, formatBytes, printJson, serverOptions, table } from "./common.js";
 import { ServerClient } from "./serverClient.js";
 
 /** Without a server the catalog is read from disk (where `lmhost serve` would look); load state is then unknown. */
@@ -27,7 +27,7 @@ export function lsCommand(): Command {
         .option("--json", "print JSON for scripts")
         .addOption(new Option("--models-dir <dir...>", "when no server is running: folders to look in (default: where lmhost serve looks)").env("LMHOST_MODELS_DIR"))
         .action(action(async (options: { json?: boolean; host?: string; port?: string; modelsDir?: string[] }) => {
-            const client = new ServerClient(serverUrl(options));
+            const client = new ServerClient(options);
             const running = await client.reachable();
             const models = running
                 ? (await client.request<{ models: V1Model[] }>("GET", "/api/v1/models")).models

@@ -1,15 +1,15 @@
 /** `lmhost ps`: the model instances a running server has loaded. */
 import { Command } from "commander";
 import type { V1Model } from "../schemas/v1/models.js";
-import { action, printJson, serverOptions, serverUrl, table } from "./common.js";
+import { action, printJson, serverOptions, table } from "./common.js";
 import { ServerClient } from "./serverClient.js";
 
 export function psCommand(): Command {
     return serverOptions(new Command("ps"))
         .description("List the loaded model instances of the running server")
         .option("--json", "print JSON for scripts")
-        .action(action(async (options: { json?: boolean; host?: string; port?: string }) => {
-            const { models } = await new ServerClient(serverUrl(options)).request<{ models: V1Model[] }>("GET", "/api/v1/models");
+        .action(action(async (options: { json?: boolean; host?: string; port?: string; apiKey?: string }) => {
+            const { models } = await new ServerClient(options).request<{ models: V1Model[] }>("GET", "/api/v1/models");
             const instances = models.flatMap((model) => model.loaded_instances.map((instance) => ({ model: model.key, type: model.type, ...instance })));
             if (options.json) {
                 printJson(instances);

@@ -1,6 +1,6 @@
 /** `lmhost serve`: start the API server in the foreground. */
 import { Command, Option } from "commander";
-import { ConfigError, defaultModelsDir, resolveConfig, type RawServeOptions } from "../config.js";
+import { ConfigError, defaultModelsDir, isLoopback, resolveConfig, type RawServeOptions } from "../config.js";
 import { ConsoleLogger } from "../consoleLogger.js";
 import { defaultHuggingFaceCache } from "../models/catalog/sources/huggingFaceCache.js";
 import { defaultOllamaModels } from "../models/catalog/sources/ollamaStore.js";
@@ -35,6 +35,12 @@ export function serveCommand(): Command {
             .choices(["auto", "off"]).default("auto"))
         .addOption(new Option("--engine-build <build>", "llama.cpp binary: openmp (local build, npm run build:engine), prebuilt, or auto (openmp when built and no GPU is used)")
             .env("LMHOST_ENGINE_BUILD").choices(["auto", "prebuilt", "openmp"]).default("auto"))
+        .addOption(new Option("--api-key <key>", "require this key (Authorization: Bearer <key> or x-api-key); repeatable")
+            .env("LMHOST_API_KEY").argParser(collect))
+        .addOption(new Option("--cors [origins]", "allow browsers on other origins: any, or a comma-separated list of origins").env("LMHOST_CORS"))
+        .addOption(new Option("--body-limit <size>", "largest request body (e.g. 32MB)").env("LMHOST_BODY_LIMIT").default("32MB"))
+        .addOption(new Option("--shutdown-timeout <seconds>", "on SIGINT/SIGTERM, how long running requests may finish before they are ended")
+            .env("LMHOST_SHUTDOWN_TIMEOUT").default("10"))
         .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
             .choices(["debug", "info", "warn", "error", "silent"]).default("info"))
         .action(async (options: RawServeOptions) => {
@@ -51,20 +57,32 @@ export function serveCommand(): Command {
             const server = await startServer(config, logger).catch((error: NodeJS.ErrnoException) => {
                 if (error.code === "EADDRINUSE") fail(`port ${config.port} on ${config.host} is already in use`);
                 if (error.code === "EADDRNOTAVAIL") fail(`cannot bind to ${config.host}: no such local address`);
+                if (error.code === "EACCES") fail(`not allowed to listen on ${config.host}:${config.port}`);
                 fail(error.message);
             });
+            if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+                logger.warn(`Listening on ${config.host}, beyond this machine, without an API key: anyone who can reach the port can use it. Set --api-key.`);
+            }
             const models = await server.catalog.list();
             const where = server.catalog.sources.map((source) => source.path).join(", ");
             logger.info(models.length > 0
                 ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`
                 : `No models found in ${where}; put GGUF files at <folder>/<publisher>/<repo>/<file>.gguf`);
             logger.info(`Engine threads per model: ${server.threads}${config.threads === null ? " (this machine's CPU budget; --threads overrides)" : ""}`);
-            const shutdown = async () => {
+            let stopping = false;
+            const shutdown = async (signal: string) => {
+                if (stopping) {
+                    logger.warn(`${signal} again: exiting now`);
+                    process.exit(1);
+                }
+                stopping = true;
+                logger.info(`${signal}: no new requests; letting running ones finish (up to ${config.shutdownTimeoutSeconds} s)`);
                 await server.close();
+                logger.info("Stopped");
                 process.exit(0);
             };
-            process.once("SIGINT", () => void shutdown());
-            process.once("SIGTERM", () => void shutdown());
+            process.on("SIGINT", () => void shutdown("SIGINT"));
+            process.on("SIGTERM", () => void shutdown("SIGTERM"));
         });
 }
 

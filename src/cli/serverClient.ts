@@ -1,15 +1,28 @@
 /** The CLI's view of a running lmhost server over its REST API. */
-import { CliError, ExitCode } from "./common.js";
+import { CliError, ExitCode, serverUrl, type ServerAddress } from "./common.js";
 
 export class ServerClient {
-    constructor(readonly baseUrl: string) {}
+    readonly baseUrl: string;
+    private readonly apiKey: string | undefined;
+
+    constructor(address: ServerAddress) {
+        this.baseUrl = serverUrl(address);
+        // The server accepts several keys; a client sends the first of a comma-separated list.
+        this.apiKey = address.apiKey?.split(",")[0]?.trim();
+    }
+
+    /** Headers every request carries: the API key, when there is one. */
+    headers(extra: Record<string, string> = {}): Record<string, string> {
+        return { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...extra };
+    }
 
     async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
         let response: Response;
         try {
             response = await fetch(`${this.baseUrl}${path}`, {
                 method,
-                ...(body !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {})
+                headers: this.headers(body !== undefined ? { "content-type": "application/json" } : {}),
+                ...(body !== undefined ? { body: JSON.stringify(body) } : {})
             });
         } catch {
             throw new CliError(`no lmhost server at ${this.baseUrl} (start one with: lmhost serve)`, ExitCode.noServer);
@@ -31,7 +44,7 @@ export class ServerClient {
     /** Whether a server answers at all. */
     async reachable(): Promise<boolean> {
         try {
-            await fetch(`${this.baseUrl}/api/v1/models`, { signal: AbortSignal.timeout(3000) });
+            await fetch(`${this.baseUrl}/api/v1/models`, { headers: this.headers(), signal: AbortSignal.timeout(3000) });
             return true;
         } catch {
             return false;

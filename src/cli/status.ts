@@ -1,15 +1,15 @@
 /** `lmhost status`: whether a server is running, where, and what it has loaded. */
 import { Command } from "commander";
 import type { V1Model } from "../schemas/v1/models.js";
-import { action, CliError, ExitCode, printJson, serverOptions, serverUrl } from "./common.js";
+import { action, CliError, ExitCode, printJson, serverOptions } from "./common.js";
 import { ServerClient } from "./serverClient.js";
 
 export function statusCommand(): Command {
     return serverOptions(new Command("status"))
         .description("Say whether an lmhost server is running (exit code 3 when not) and what it has loaded")
         .option("--json", "print JSON for scripts")
-        .action(action(async (options: { json?: boolean; host?: string; port?: string }) => {
-            const client = new ServerClient(serverUrl(options));
+        .action(action(async (options: { json?: boolean; host?: string; port?: string; apiKey?: string }) => {
+            const client = new ServerClient(options);
             if (!(await client.reachable())) {
                 if (options.json) printJson({ running: false, url: client.baseUrl });
                 throw new CliError(`no lmhost server is running at ${client.baseUrl}`, ExitCode.noServer);

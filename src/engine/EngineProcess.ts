@@ -44,7 +44,7 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
 }
 
 /** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "generate" | "embed" | "dispose">;
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "generate" | "embed" | "cancelAll" | "dispose">;
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
@@ -186,7 +186,12 @@ export class EngineProcess {
         });
     }
 
-    /** Ends the worker; jobs still running fail with EngineFailure. */
+    /** Asks every running job to stop; generations end with stop reason userStopped. */
+    cancelAll(): void {
+        for (const id of this.jobs.keys()) this.send({ type: "cancel", id });
+    }
+
+    /** Ends the worker; jobs still running stop within a token with stop reason modelUnloaded. */
     async dispose(): Promise<void> {
         if (!this.alive) return;
         this.send({ type: "shutdown" });

@@ -8,6 +8,8 @@ import type { InferenceService } from "../services/InferenceService.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { DownloadJobs } from "../models/download/DownloadJobs.js";
 import type { ModelService } from "../services/ModelService.js";
+import { requireApiKeys } from "./auth.js";
+import { allowCrossOrigin, type CorsSetting } from "./cors.js";
 import { toHttpError } from "./errorEnvelope.js";
 import { v0ChatRoutes } from "./routes/v0/chat.js";
 import { v0CompletionRoutes } from "./routes/v0/completions.js";
@@ -34,6 +36,10 @@ export type AppOptions = {
     services: Services;
     /** Largest accepted request body in bytes. Default 32 MiB. */
     bodyLimit?: number;
+    /** Keys a request must present; none: no authentication. */
+    apiKeys?: readonly string[];
+    /** Default: off. */
+    cors?: CorsSetting;
     /** Pino-compatible logger for unexpected errors; none: errors are not logged. */
     loggerInstance?: FastifyBaseLogger;
     /** Log every request and response. Default false. */
@@ -44,6 +50,10 @@ declare module "fastify" {
     interface FastifyRequest {
         /** `performance.now()` when the request arrived. */
         receivedAt: number;
+    }
+    interface FastifyInstance {
+        /** Every route the app serves, for reviews such as "does every route require the API key". */
+        routeList: Array<{ method: string; url: string }>;
     }
 }
 
@@ -57,12 +67,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return503OnClosing: true
     }).withTypeProvider<TypeBoxTypeProvider>();
 
+    app.decorate("routeList", []);
+    app.addHook("onRoute", (route) => {
+        for (const method of [route.method].flat()) app.routeList.push({ method, url: route.url });
+    });
     // Only JSON bodies: Fastify's text/plain parser would turn a wrong content type into a confusing 400.
     app.removeContentTypeParser("text/plain");
     app.decorateRequest("receivedAt", 0);
     app.addHook("onRequest", async (request) => {
         request.receivedAt = performance.now();
     });
+
+    // CORS first: a preflight is answered before authentication, which it cannot carry.
+    await allowCrossOrigin(app, options.cors ?? false);
+    requireApiKeys(app, options.apiKeys ?? []);
 
     const { metrics } = options.services;
     app.addHook("onResponse", async (request, reply) => {

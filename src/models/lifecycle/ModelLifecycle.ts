@@ -195,6 +195,11 @@ export class ModelLifecycle {
         return instance;
     }
 
+    /** Ends every running generation (stop reason userStopped); the models stay loaded. */
+    stopAllGenerations(): void {
+        for (const instance of this.instances()) instance.engine.cancelAll();
+    }
+
     async unloadAll(): Promise<void> {
         await Promise.allSettled([...this.loading.values()]);
         await Promise.all(this.instances().map((instance) => this.remove(instance, "shutting down")));
