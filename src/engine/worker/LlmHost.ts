@@ -6,6 +6,7 @@ import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaCo
 import { unloadAbortReason, type EngineFailureDescription, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
 import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
+import { reportableLogprob } from "./reportableLogprob.js";
 import { SequencePool } from "./SequencePool.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
 
@@ -129,8 +130,8 @@ export class LlmHost {
         const text = (candidate: Token) => this.model.detokenize([candidate], true);
         return {
             token: text(token),
-            logprob: Math.log(probability),
-            top: probabilities === undefined ? [] : [...probabilities].slice(0, top).map(([candidate, p]) => ({ token: text(candidate), logprob: Math.log(p) }))
+            logprob: reportableLogprob(probability),
+            top: probabilities === undefined ? [] : [...probabilities].slice(0, top).map(([candidate, p]) => ({ token: text(candidate), logprob: reportableLogprob(p) }))
         };
     }
 
@@ -204,3 +205,4 @@ export class LlmHost {
         callbacks.done(stopReason, completionTokens, heldText + rest, cachedTokens, heldLogprobs);
     }
 }
+
