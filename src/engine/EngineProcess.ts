@@ -9,17 +9,22 @@ import { fileURLToPath } from "node:url";
 import { ContextLengthExceeded, EngineFailure, InvalidRequest, ModelLoadFailed } from "../errors.js";
 import { engineEnvironment } from "./engineEnvironment.js";
 import type {
-    EngineFailureDescription, FromWorker, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, StopReason, TokenLogprob, ToWorker
+    EngineFailureDescription, FromWorker, GenerationDone, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, TokenLogprob, ToWorker
 } from "./protocol.js";
 
 export type GenerationEvent =
     | { type: "token"; text: string; logprob?: TokenLogprob }
-    | { type: "done"; stopReason: StopReason; completionTokens: number; text: string; cachedTokens: number; logprobs: TokenLogprob[] };
+    | ({ type: "done" } & GenerationDone);
 
 /** A generation the engine accepted: the prompt fits and is queued or running. */
 export type Generation = {
     promptTokens: number;
     events: AsyncIterable<GenerationEvent>;
+    /**
+     * Resolves once the engine has let go of the generation's sequence, whether or not anyone still reads the
+     * events: with how it ended, or null if the engine failed.
+     */
+    settled: Promise<GenerationDone | null>;
 };
 
 export type Embeddings = { vectors: number[][]; tokenCounts: number[] };
@@ -124,6 +129,8 @@ export class EngineProcess {
      */
     generate(params: GenerationParams, signal: AbortSignal, promptParam: string): Promise<Generation> {
         const id = this.nextJobId++;
+        let settle!: (outcome: GenerationDone | null) => void;
+        const settled = new Promise<GenerationDone | null>((resolve) => { settle = resolve; });
         return new Promise((resolve, reject) => {
             let ended = false;
             const onAbort = () => this.send({ type: "cancel", id });
@@ -141,10 +148,13 @@ export class EngineProcess {
                 param: promptParam,
                 accept: (promptTokens) => {
                     accepted = true;
-                    resolve({ promptTokens, events });
+                    resolve({ promptTokens, events, settled });
                 },
                 push: (event) => {
-                    if (event.type === "done") this.finish(id, signal, onAbort);
+                    if (event.type === "done") {
+                        this.finish(id, signal, onAbort);
+                        settle(event);
+                    }
                     if (ended) return;
                     events.push(event);
                     if (event.type === "done") {
@@ -154,6 +164,7 @@ export class EngineProcess {
                 },
                 fail: (error) => {
                     this.finish(id, signal, onAbort);
+                    settle(null);
                     if (!accepted) reject(error);
                     else if (!ended) {
                         ended = true;
@@ -222,10 +233,10 @@ export class EngineProcess {
         switch (message.type) {
             case "accepted": return job.accept?.(message.promptTokens);
             case "token": return job.push?.(message.logprob ? { type: "token", text: message.text, logprob: message.logprob } : { type: "token", text: message.text });
-            case "done": return job.push?.({
-                type: "done", stopReason: message.stopReason, completionTokens: message.completionTokens, text: message.text,
-                cachedTokens: message.cachedTokens, logprobs: message.logprobs
-            });
+            case "done": {
+                const { id: _id, ...done } = message;
+                return job.push?.(done);
+            }
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
             case "failed": return job.fail(toError(message.error, job.param));
         }

@@ -107,6 +107,18 @@ export type StopReason =
     | "modelUnloaded"
     | "failed";
 
+/** How a generation ended, as the worker reports it. */
+export type GenerationDone = {
+    stopReason: StopReason;
+    completionTokens: number;
+    /** Without streaming, the whole text; with it, only what the stop-string detector still held back. */
+    text: string;
+    cachedTokens: number;
+    logprobs: TokenLogprob[];
+    /** Tokens generated after the cancel arrived (how promptly a client that left was let go); null if not cancelled. */
+    tokensAfterCancel: number | null;
+};
+
 export type EngineFailureDescription =
     | { kind: "contextLengthExceeded"; promptTokens: number; contextLength: number }
     | { kind: "invalidGrammar"; message: string }
@@ -126,6 +138,6 @@ export type FromWorker =
     | { type: "loadFailed"; message: string }
     | { type: "accepted"; id: number; promptTokens: number }
     | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
-    | { type: "done"; id: number; stopReason: StopReason; completionTokens: number; text: string; cachedTokens: number; logprobs: TokenLogprob[] }
+    | ({ type: "done"; id: number } & GenerationDone)
     | { type: "embedded"; id: number; vectors: number[][]; tokenCounts: number[] }
     | { type: "failed"; id: number; error: EngineFailureDescription };

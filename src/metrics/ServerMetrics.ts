@@ -18,6 +18,7 @@ export class ServerMetrics {
     private readonly timeToFirstToken: Histogram<"model">;
     private readonly decodeSpeed: Histogram<"model">;
     private readonly loadTime: Histogram<"model">;
+    private readonly tokensAfterCancel: Histogram<"model">;
     private instances: InstanceSource = () => [];
 
     constructor() {
@@ -40,6 +41,10 @@ export class ServerMetrics {
         this.loadTime = new Histogram({
             name: "lmhost_model_load_seconds", help: "Time to load a model.", labelNames: ["model"], registers,
             buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+        });
+        this.tokensAfterCancel = new Histogram({
+            name: "lmhost_tokens_after_cancel", help: "Tokens a cancelled generation produced after the engine got the cancel.", labelNames: ["model"], registers,
+            buckets: [0, 1, 2, 4, 8, 16, 64]
         });
         const perInstance = (read: (instance: ModelInstance) => number) => function (this: Gauge<"instance" | "model">) {
             this.reset();
@@ -72,15 +77,21 @@ export class ServerMetrics {
         this.requests.inc({ route, method, status: String(status) });
     }
 
+    /** Timings are null for a completion whose client left before the end (nothing timed it). */
     countCompletion(model: string, summary: {
-        promptTokens: number; cachedPromptTokens: number; completionTokens: number; timeToFirstToken: number; tokensPerSecond: number; stopReason: string;
+        promptTokens: number; cachedPromptTokens: number; completionTokens: number; timeToFirstToken: number | null; tokensPerSecond: number | null; stopReason: string;
     }): void {
         this.promptTokens.inc({ model }, summary.promptTokens);
         this.cachedPromptTokens.inc({ model }, summary.cachedPromptTokens);
         this.completionTokens.inc({ model }, summary.completionTokens);
         this.completions.inc({ model, stop_reason: summary.stopReason });
-        if (summary.completionTokens > 0) this.timeToFirstToken.observe({ model }, summary.timeToFirstToken);
-        if (summary.tokensPerSecond > 0) this.decodeSpeed.observe({ model }, summary.tokensPerSecond);
+        if (summary.completionTokens > 0 && summary.timeToFirstToken !== null) this.timeToFirstToken.observe({ model }, summary.timeToFirstToken);
+        if (summary.tokensPerSecond !== null && summary.tokensPerSecond > 0) this.decodeSpeed.observe({ model }, summary.tokensPerSecond);
+    }
+
+    /** A generation stopped because its client went away (or the server is shutting down). */
+    countCancellation(model: string, tokensAfterCancel: number): void {
+        this.tokensAfterCancel.observe({ model }, tokensAfterCancel);
     }
 
     countEmbedding(model: string, promptTokens: number): void {

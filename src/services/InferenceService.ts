@@ -241,11 +241,27 @@ export class InferenceService {
             reusePromptCache: request.cachePrompt,
             streamTokens: request.stream
         }, request.signal, promptParam);
+        const model = lease.instance.entry.id;
         return {
             model: servedModel(lease.instance),
             promptTokens: generation.promptTokens,
-            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output, lease,
-                (summary) => this.metrics?.countCompletion(lease.instance.entry.id, summary))
+            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output,
+                (summary) => this.metrics?.countCompletion(model, summary),
+                (sawEnd) => {
+                    // The lease (and so the sequence count) is held until the engine has let go of the sequence, which
+                    // for a client that left is a token or so after the consumer stopped reading.
+                    void generation.settled.then((outcome) => {
+                        lease.release();
+                        if (outcome === null) return;
+                        if (outcome.tokensAfterCancel !== null) this.metrics?.countCancellation(model, outcome.tokensAfterCancel);
+                        if (!sawEnd) {
+                            this.metrics?.countCompletion(model, {
+                                promptTokens: generation.promptTokens, cachedPromptTokens: outcome.cachedTokens, completionTokens: outcome.completionTokens,
+                                timeToFirstToken: null, tokensPerSecond: null, stopReason: outcome.stopReason
+                            });
+                        }
+                    });
+                })
         };
     }
 }
@@ -264,16 +280,24 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
     return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** Times the generation, splits its text per `output`, and closes with the summary. */
+/**
+ * Times the generation, splits its text per `output`, and closes with the summary. `stoppedReading` runs once
+ * the consumer is done, telling whether it saw the end (a client that went away does not).
+ */
 async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: { parsing: OutputParsing; detectToolCalls: boolean }, lease: Lease, finished: (summary: CompletionSummary) => void): AsyncGenerator<CompletionEvent> {
+    output: { parsing: OutputParsing; detectToolCalls: boolean }, finished: (summary: CompletionSummary) => void,
+    stoppedReading: (sawEnd: boolean) => void): AsyncGenerator<CompletionEvent> {
+    let sawEnd = false;
     try {
         for await (const event of shapeEvents(events, promptTokens, receivedAt, output)) {
-            if (event.type === "end") finished(event.summary);
+            if (event.type === "end") {
+                sawEnd = true;
+                finished(event.summary);
+            }
             yield event;
         }
     } finally {
-        lease.release();
+        stoppedReading(sawEnd);
     }
 }
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
 import { standardModelsFolder } from "../support/fixtures.js";
+import { metricValue } from "../support/metrics.js";
 import { jsonPayloads, readEventStream } from "../support/sse.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 
@@ -83,9 +84,6 @@ describe("prompt cache", () => {
 });
 
 describe("GET /metrics", () => {
-    const value = (text: string, name: string, labels: string) =>
-        Number(new RegExp(`^${name}\\{${labels.replace(/[{}]/g, "\\$&")}\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
-
     it("counts requests, tokens, time to first token and loaded models in Prometheus text format", async () => {
         const before = await (await fetch(`${server.url}/metrics`)).text();
         const response = await postJson(`${server.url}/api/v0/completions`, { model: "tiny-chat", prompt: "Hello", max_tokens: 7 });
@@ -93,10 +91,10 @@ describe("GET /metrics", () => {
         const after = await (await fetch(`${server.url}/metrics`)).text();
         expect(after).toContain("# TYPE lmhost_http_requests_total counter");
         const route = 'route="/api/v0/completions",method="POST",status="200"';
-        expect(value(after, "lmhost_http_requests_total", route) - value(before, "lmhost_http_requests_total", route)).toBe(1);
-        expect(value(after, "lmhost_completion_tokens_total", 'model="tiny-chat"') - value(before, "lmhost_completion_tokens_total", 'model="tiny-chat"')).toBe(7);
-        expect(value(after, "lmhost_prompt_tokens_total", 'model="tiny-chat"') - value(before, "lmhost_prompt_tokens_total", 'model="tiny-chat"')).toBe(usage.prompt_tokens);
-        expect(value(after, "lmhost_time_to_first_token_seconds_count", 'model="tiny-chat"')).toBeGreaterThan(value(before, "lmhost_time_to_first_token_seconds_count", 'model="tiny-chat"'));
+        expect(metricValue(after, "lmhost_http_requests_total", route) - metricValue(before, "lmhost_http_requests_total", route)).toBe(1);
+        expect(metricValue(after, "lmhost_completion_tokens_total", 'model="tiny-chat"') - metricValue(before, "lmhost_completion_tokens_total", 'model="tiny-chat"')).toBe(7);
+        expect(metricValue(after, "lmhost_prompt_tokens_total", 'model="tiny-chat"') - metricValue(before, "lmhost_prompt_tokens_total", 'model="tiny-chat"')).toBe(usage.prompt_tokens);
+        expect(metricValue(after, "lmhost_time_to_first_token_seconds_count", 'model="tiny-chat"')).toBeGreaterThan(metricValue(before, "lmhost_time_to_first_token_seconds_count", 'model="tiny-chat"'));
         expect(after).toMatch(/^lmhost_loaded_models \d+$/m);
         expect(after).toMatch(/^lmhost_busy_sequences\{instance="tiny-chat",model="tiny-chat"\} 0$/m);
         expect(after).toMatch(/^lmhost_model_load_seconds_count\{model="tiny-chat"\} 1$/m);

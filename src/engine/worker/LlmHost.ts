@@ -3,7 +3,7 @@
  * Runs only in the worker process.
  */
 import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
-import { unloadAbortReason, type EngineFailureDescription, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
+import { unloadAbortReason, type EngineFailureDescription, type GenerationDone, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
 import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { reportableLogprob } from "./reportableLogprob.js";
@@ -16,7 +16,7 @@ const penaltyWindow = 64;
 export type GenerationCallbacks = {
     accepted(promptTokens: number): void;
     token(text: string, logprob?: TokenLogprob): void;
-    done(stopReason: StopReason, completionTokens: number, text: string, cachedTokens: number, logprobs: TokenLogprob[]): void;
+    done(outcome: GenerationDone): void;
     failed(error: EngineFailureDescription): void;
 };
 
@@ -73,7 +73,7 @@ export class LlmHost {
         try {
             sequence = await this.pool.acquire(promptTokens, signal);
         } catch {
-            callbacks.done("userStopped", 0, "", 0, []);
+            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0 });
             return;
         }
         try {
@@ -144,11 +144,17 @@ export class LlmHost {
         const stops = new StopStringDetector(params.stop);
         let completionTokens = 0;
         let stopReason: StopReason = "eosFound";
+        let tokensAtCancel: number | null = signal.aborted ? 0 : null;
+        signal.addEventListener("abort", () => { tokensAtCancel ??= completionTokens; }, { once: true });
+        const done = (text: string, logprobs: TokenLogprob[]) => callbacks.done({
+            stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel
+        });
         // Without streaming, the text and log-probabilities travel with "done".
         let heldText = "";
         const heldLogprobs: TokenLogprob[] = [];
         if (params.maxTokens === 0) {
-            callbacks.done("maxPredictedTokensReached", 0, "", cachedTokens, []);
+            stopReason = "maxPredictedTokensReached";
+            done("", []);
             return;
         }
         const top = params.logprobs ?? 0;
@@ -202,7 +208,7 @@ export class LlmHost {
             if (stops.stopped) stopReason = "stopStringFound";
             else rest += stops.flush();
         }
-        callbacks.done(stopReason, completionTokens, heldText + rest, cachedTokens, heldLogprobs);
+        done(heldText + rest, heldLogprobs);
     }
 }
 

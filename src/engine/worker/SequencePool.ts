@@ -19,6 +19,7 @@ export class SequencePool {
             const best = shared.indexOf(Math.max(...shared));
             return Promise.resolve(this.free.splice(best, 1)[0]!);
         }
+        if (signal.aborted) return Promise.reject(new Error("aborted"));
         return new Promise((resolve, reject) => {
             const waiter = { resolve, reject, signal };
             this.waiting.push(waiter);

@@ -146,7 +146,7 @@ async function handle(message: ToWorker): Promise<void> {
                 await host.generate(message.params, controller.signal, {
                     accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
                     token: (text, logprob) => send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }),
-                    done: (stopReason, completionTokens, text, cachedTokens, logprobs) => send({ type: "done", id, stopReason, completionTokens, text, cachedTokens, logprobs }),
+                    done: (outcome) => send({ type: "done", id, ...outcome }),
                     failed: (error) => send({ type: "failed", id, error })
                 });
             } finally {
