@@ -2,10 +2,15 @@
  * `lmhost serve` as users run it: the built bin in its own process, configured by flags and environment.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { createServer } from "node:net";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
+import { jsonPayloads, readEventStream } from "../support/sse.js";
+import { postJson } from "../support/testServer.js";
 
 const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const running: ChildProcessWithoutNullStreams[] = [];
@@ -28,6 +33,18 @@ function serve(args: string[], env: Record<string, string> = {}) {
         throw new Error(`timed out waiting for ${pattern} in:\n${output}`);
     };
     return { child, exited, waitFor, output: () => output };
+}
+
+/** Whether a fresh connection (not one kept alive from before) is refused. */
+function connectionRefused(url: string): Promise<boolean> {
+    return new Promise((resolve) => {
+        const probe = request(`${url}/api/v0/models`, { agent: false }, (response) => {
+            response.resume();
+            resolve(false);
+        });
+        probe.on("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+        probe.end();
+    });
 }
 
 afterEach(() => {
@@ -74,6 +91,51 @@ describe("lmhost serve", () => {
         expect(await server.exited).toBe(1);
         expect(server.output().trim()).toBe(`lmhost: port ${port} on 127.0.0.1 is already in use`);
         blocker.close();
+    });
+
+    it("says in one line that the models folder is not a folder, and exits 1", async () => {
+        const file = path.join(await temporaryFolder(), "models.txt");
+        await writeFile(file, "not a folder");
+        const server = serve(["--port", "0", "--models-dir", file]);
+        expect(await server.exited).toBe(1);
+        expect(server.output().trim()).toBe(`lmhost: the models folder ${file} is not a folder`);
+    });
+
+    it("warns when it listens beyond loopback without an API key, and not with one", async () => {
+        const modelsDir = await temporaryFolder();
+        const open = serve(["--port", "0", "--host", "0.0.0.0", "--models-dir", modelsDir]);
+        await open.waitFor(/lmhost listening on/);
+        await open.waitFor(/Listening on 0\.0\.0\.0, beyond this machine, without an API key/);
+        const keyed = serve(["--port", "0", "--host", "0.0.0.0", "--models-dir", modelsDir], { LMHOST_API_KEY: "secret-key" });
+        await keyed.waitFor(/Engine threads per model/);
+        expect(keyed.output()).not.toContain("without an API key");
+    });
+
+    it("on SIGTERM refuses new connections, lets running requests finish, ends those past --shutdown-timeout as userStopped, unloads and exits 0", async () => {
+        // A long context, so the long stream is still generating when the timeout ends it.
+        const server = serve(["--port", "0", "--models-dir", await standardModelsFolder(), "--shutdown-timeout", "1",
+            "--context-length", "32768", "--parallel", "2", "--log-level", "debug"]);
+        const [, url] = await server.waitFor(/lmhost listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        const stream = (maxTokens: number) => postJson(`${url}/api/v0/completions`, { model: "tiny-chat", prompt: "Once upon a time", max_tokens: maxTokens, stream: true });
+        const long = await stream(-1);
+        const longEvents = readEventStream(long);
+        const short = await stream(20);
+        server.child.kill("SIGTERM");
+        await server.waitFor(/SIGTERM: no new requests/);
+        await expect(connectionRefused(url)).resolves.toBe(true);
+
+        const shortChunks = jsonPayloads<Record<string, any>>((await readEventStream(short)).events);
+        expect(shortChunks.at(-1)!.stats.stop_reason).toBe("maxPredictedTokensReached");
+        const { events } = await longEvents;
+        expect(events.at(-1)!.data).toBe("[DONE]");
+        const longChunks = jsonPayloads<Record<string, any>>(events);
+        expect(longChunks.at(-1)!.stats.stop_reason).toBe("userStopped");
+        expect(longChunks.at(-2)!.choices[0].finish_reason).toBe("stop");
+
+        expect(await server.exited).toBe(0);
+        expect(server.output()).toContain("Ending the requests still running after 1 s");
+        expect(server.output()).toMatch(/Unloading "tiny-chat": shutting down/);
+        expect(server.output()).toContain("Stopped");
     });
 
     it("rejects a bad flag value in one line and exits 1", async () => {
