@@ -102,6 +102,14 @@ export class QueueFull extends ApiError {
     }
 }
 
+/** The server got SIGINT/SIGTERM and takes no new requests. */
+export class ShuttingDown extends ApiError {
+    constructor() {
+        super("The server is shutting down and takes no new requests.", 503, "server_error", "shutting_down");
+        this.headers = { connection: "close" };
+    }
+}
+
 /** The request was cancelled by its client; never sent to anyone, used to unwind. */
 export class ClientCancelled extends ApiError {
     constructor() {

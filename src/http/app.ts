@@ -3,7 +3,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { RouteNotFound } from "../errors.js";
+import { RouteNotFound, ShuttingDown } from "../errors.js";
 import type { InferenceService } from "../services/InferenceService.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { DownloadJobs } from "../models/download/DownloadJobs.js";
@@ -64,7 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
         // JSON bodies are typed by their clients: "0.5" is not a temperature.
         ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-        return503OnClosing: true
+        // Fastify's own 503 while closing is not OpenAI-shaped; the onRequest hook below answers instead.
+        return503OnClosing: false
     }).withTypeProvider<TypeBoxTypeProvider>();
 
     app.decorate("routeList", []);
@@ -76,6 +77,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorateRequest("receivedAt", 0);
     app.addHook("onRequest", async (request) => {
         request.receivedAt = performance.now();
+    });
+    // Requests arriving on kept-alive connections while the server shuts down are refused; new connections
+    // already are, as the listener is closed.
+    let closing = false;
+    app.addHook("preClose", async () => {
+        closing = true;
+    });
+    app.addHook("onRequest", async () => {
+        if (closing) throw new ShuttingDown();
     });
 
     // CORS first: a preflight is answered before authentication, which it cannot carry.

@@ -122,7 +122,7 @@ describe("lmhost serve", () => {
         const short = await stream(20);
         server.child.kill("SIGTERM");
         await server.waitFor(/SIGTERM: no new requests/);
-        await expect(connectionRefused(url)).resolves.toBe(true);
+        await expect(connectionRefused(url!)).resolves.toBe(true);
 
         const shortChunks = jsonPayloads<Record<string, any>>((await readEventStream(short)).events);
         expect(shortChunks.at(-1)!.stats.stop_reason).toBe("maxPredictedTokensReached");

@@ -9,6 +9,7 @@ import { writeHeaderOnlyModel } from "../support/gguf/headerOnlyModel.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
+import { connect } from "node:net";
 
 let server: RunningServer;
 const chatMessages = [{ role: "user", content: "Hello" }];
@@ -176,5 +177,30 @@ describe("engine failure", () => {
         expect(lastEvent.error).toMatchObject({ code: "engine_failure", type: "server_error" });
         const next = await postJson(chatUrl(), { model: "tiny-chat", messages: chatMessages, max_tokens: 3 });
         expect(next.status).toBe(200);
+    });
+});
+
+describe("a server shutting down", () => {
+    it("answers a request that still reaches it on a kept-alive connection with an OpenAI-shaped 503 shutting_down", async () => {
+        const closing = await startTestServer({ modelsDir: await standardModelsFolder() });
+        await postJson(`${closing.url}/api/v0/completions`, { model: "tiny-chat", prompt: "Once", max_tokens: 1 });
+        // One connection: a stream that keeps it (and the shutdown) busy, then a second request sent mid-shutdown.
+        const { port } = new URL(closing.url);
+        const socket = connect(Number(port), "127.0.0.1");
+        let received = "";
+        socket.on("data", (data) => { received += data; });
+        const streamBody = JSON.stringify({ model: "tiny-chat", prompt: "Once", max_tokens: -1, stream: true });
+        socket.write(`POST /api/v0/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${streamBody.length}\r\n\r\n${streamBody}`);
+        while (!received.includes("data:")) await new Promise((resolve) => setTimeout(resolve, 10));
+        const closed = closing.close(5);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        socket.write("GET /api/v0/models HTTP/1.1\r\nHost: x\r\n\r\n");
+        await new Promise((resolve) => socket.once("close", resolve));
+        await closed;
+        const late = received.slice(received.lastIndexOf("HTTP/1.1 "));
+        expect(late).toMatch(/^HTTP\/1\.1 503 /);
+        expect(JSON.parse(late.slice(late.indexOf("\r\n\r\n") + 4))).toEqual({
+            error: { message: expect.stringMatching(/shutting down/), type: "server_error", param: null, code: "shutting_down" }
+        });
     });
 });

@@ -24,7 +24,9 @@ export function parseDownloadSpec(spec: string): DownloadSpec {
     const at = cleaned.lastIndexOf("@");
     const [path, suffix] = at === -1 ? [cleaned, null] : [cleaned.slice(0, at), cleaned.slice(at + 1)];
     const segments = path.split("/").filter(Boolean);
-    if (segments.length < 2 || segments.some((segment) => segment === "." || segment === "..")) {
+    // Repository names as the Hub allows them; anything else could steer the Hub URL or the folder written to.
+    const repoSegment = /^[A-Za-z0-9][\w.-]*$/;
+    if (segments.length < 2 || !repoSegment.test(segments[0]!) || !repoSegment.test(segments[1]!) || segments.some((segment) => segment === "." || segment === "..")) {
         throw new InvalidRequest(`"${spec}" is not a Hugging Face model: use user/repo, user/repo@quantization or user/repo/file.gguf.`, "model");
     }
     const repo = `${segments[0]}/${segments[1]}`;

@@ -20,6 +20,9 @@ describe("parseDownloadSpec", () => {
     it("refuses anything that is not user/repo", () => {
         expect(() => parseDownloadSpec("qwen3")).toThrow(/user\/repo/);
         expect(() => parseDownloadSpec("a/../b")).toThrow();
+        for (const steering of ["user/repo?x=1", "user/repo#frag", "us%2F..%2Fer/repo", "user\\..\\x/repo", "user/re\u0000po", "../user/repo"]) {
+            expect(() => parseDownloadSpec(steering), steering).toThrow(/not a Hugging Face model/);
+        }
     });
 });
 
