@@ -242,16 +242,16 @@ export class InferenceService {
             streamTokens: request.stream
         }, request.signal, promptParam);
         const model = lease.instance.entry.id;
+        // The lease (and so the busy-sequence count) is held until the engine has let go of the sequence: for a
+        // client that left, a token or so after the consumer stopped reading.
+        void generation.settled.then(() => lease.release());
         return {
             model: servedModel(lease.instance),
             promptTokens: generation.promptTokens,
             events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output,
                 (summary) => this.metrics?.countCompletion(model, summary),
                 (sawEnd) => {
-                    // The lease (and so the sequence count) is held until the engine has let go of the sequence, which
-                    // for a client that left is a token or so after the consumer stopped reading.
                     void generation.settled.then((outcome) => {
-                        lease.release();
                         if (outcome === null) return;
                         if (outcome.tokensAfterCancel !== null) this.metrics?.countCancellation(model, outcome.tokensAfterCancel);
                         if (!sawEnd) {
