@@ -4,6 +4,7 @@
  */
 import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import { unloadAbortReason, type EngineFailureDescription, type GenerationDone, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
+import type { BatchAssembler } from "./BatchAssembler.js";
 import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { reportableLogprob } from "./reportableLogprob.js";
@@ -33,7 +34,8 @@ export class LlmHost {
     private joinGate: Promise<void> = Promise.resolve();
     private openJoinGate: () => void = () => {};
 
-    constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, private readonly grammars: GrammarCache) {
+    constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, private readonly grammars: GrammarCache,
+        private readonly batches: BatchAssembler) {
         this.pool = new SequencePool(context);
     }
 
@@ -175,32 +177,39 @@ export class LlmHost {
             grammarEvaluationState: grammarState,
             tokenBias: this.tokenBias(params.logitBias)
         });
-        for await (const output of evaluation) {
-            const token = output.token;
-            completionTokens++;
-            recentTokens.push(token);
-            if (recentTokens.length > penaltyWindow) recentTokens.shift();
-            const text = stops.push(decoder.push(token));
-            const confidence = (output as { confidence?: number }).confidence;
-            const probabilities = (output as { probabilities?: Map<Token, number> }).probabilities;
-            const logprob = confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top);
-            if (params.streamTokens) callbacks.token(text, logprob);
-            else {
-                if (completionTokens === 1) callbacks.token("");
-                heldText += text;
-                if (logprob) heldLogprobs.push(logprob);
+        const member = this.batches.join();
+        try {
+            for await (const output of evaluation) {
+                member.received();
+                const token = output.token;
+                completionTokens++;
+                recentTokens.push(token);
+                if (recentTokens.length > penaltyWindow) recentTokens.shift();
+                const text = stops.push(decoder.push(token));
+                const confidence = (output as { confidence?: number }).confidence;
+                const probabilities = (output as { probabilities?: Map<Token, number> }).probabilities;
+                const logprob = confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top);
+                if (params.streamTokens) callbacks.token(text, logprob);
+                else {
+                    if (completionTokens === 1) callbacks.token("");
+                    heldText += text;
+                    if (logprob) heldLogprobs.push(logprob);
+                }
+                const ended = stops.stopped ? "stopStringFound"
+                    : signal.aborted ? (signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped")
+                    : params.maxTokens !== null && completionTokens >= params.maxTokens ? "maxPredictedTokensReached"
+                    // The token just yielded takes the next cell; stop before the context would have to shift.
+                    : sequence.nextTokenIndex + 1 >= this.contextLength ? "contextLengthReached"
+                    : null;
+                if (ended !== null) {
+                    stopReason = ended;
+                    break;
+                }
+                if (this.joining > 0) await this.joinGate;
+                await member.ready();
             }
-            const ended = stops.stopped ? "stopStringFound"
-                : signal.aborted ? (signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped")
-                : params.maxTokens !== null && completionTokens >= params.maxTokens ? "maxPredictedTokensReached"
-                // The token just yielded takes the next cell; stop before the context would have to shift.
-                : sequence.nextTokenIndex + 1 >= this.contextLength ? "contextLengthReached"
-                : null;
-            if (ended !== null) {
-                stopReason = ended;
-                break;
-            }
-            if (this.joining > 0) await this.joinGate;
+        } finally {
+            member.leave();
         }
         let rest = "";
         if (!stops.stopped) {

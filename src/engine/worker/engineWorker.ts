@@ -6,6 +6,7 @@
  */
 import { GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
 import { unloadAbortReason, type FromWorker, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
+import { BatchAssembler } from "./BatchAssembler.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
@@ -97,15 +98,17 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
         host = new EmbeddingHost(context, contextLength);
         return { contextLength, parallel: 1, threads: options.threads, runtime, sizeBytes: model.size, prependsBos: false };
     }
+    const batches = new BatchAssembler();
     const context = await model.createContext({
         contextSize: options.contextLength,
+        batching: { dispatchSchedule: batches.schedule },
         sequences: options.parallel,
         threads: options.threads,
         failedCreationRemedy: false,
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
         ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {})
     });
-    const llm = new LlmHost(model, context, new GrammarCache(llama));
+    const llm = new LlmHost(model, context, new GrammarCache(llama), batches);
     host = llm;
     return {
         contextLength: llm.contextLength, parallel: options.parallel, threads: options.threads, runtime,
