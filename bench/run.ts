@@ -4,7 +4,8 @@
  *
  * 1. One stream: node-llama-cpp alone vs lmhost's streaming HTTP API (and llama-server when
  *    LMHOST_BENCH_LLAMA_SERVER names a llama-server binary built from the same llama.cpp), interleaved runs.
- * 2. 1, 2, 4 and 8 concurrent streams: aggregate decode speed and per-stream time to first token.
+ * 2. 1, 2, 4 and 8 concurrent streams: aggregate decode speed and per-stream time to first token (and
+ *    llama-server's aggregate with 4 slots, when it is given).
  * 3. The prompt cache: time to first token of a follow-up chat turn with and without prefix reuse.
  * 4. GET /api/v0/models latency while 4 streams generate, and idle.
  *
@@ -101,7 +102,7 @@ try {
     const warm = await (await fetch(`${base}/api/v0/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...completion(), stream: false, max_tokens: 4 }) })).json() as { runtime: { name: string } };
     const build = warm.runtime.name.endsWith("-openmp") ? "openmp" : "prebuilt";
     if (llamaServerBinary) {
-        llamaServer = spawn(llamaServerBinary, ["-m", modelPath, "--port", String(llamaServerPort), "-t", String(threads), "-c", "2048", "-np", "1", "--log-disable"], { stdio: "ignore" });
+        llamaServer = spawn(llamaServerBinary, ["-m", modelPath, "--port", String(llamaServerPort), "-t", String(threads), "-c", String(2048 * 4), "-np", "4", "--log-disable"], { stdio: "ignore" });
         await waitForHttp(`http://127.0.0.1:${llamaServerPort}/health`, llamaServer);
     }
     const llamaServerStream = () => timedStream(`http://127.0.0.1:${llamaServerPort}/completion`,
@@ -123,17 +124,24 @@ try {
     let oneStreamAggregate = 0;
     for (const streams of [1, 2, 4, 8]) {
         const aggregates: number[] = [];
+        const llamaServerAggregates: number[] = [];
         const firsts: number[] = [];
-        for (let run = 0; run < runs; run++) {
+        const burst = async (stream: () => Promise<StreamTiming>) => {
             const started = performance.now();
-            const results = await Promise.all(Array.from({ length: streams }, () => lmhostStream()));
+            const results = await Promise.all(Array.from({ length: streams }, () => stream()));
             const wall = (Math.max(...results.map((result) => result.endedAt)) - started) / 1000;
-            aggregates.push(results.reduce((total, result) => total + result.tokens, 0) / wall);
+            return { aggregate: results.reduce((total, result) => total + result.tokens, 0) / wall, results };
+        };
+        for (let run = 0; run < runs; run++) {
+            const { aggregate, results } = await burst(lmhostStream);
+            aggregates.push(aggregate);
             firsts.push(...results.map((result) => result.timeToFirstToken * 1000));
+            if (llamaServer) llamaServerAggregates.push((await burst(llamaServerStream)).aggregate);
         }
         const aggregate = median(aggregates);
         if (streams === 1) oneStreamAggregate = aggregate;
-        concurrency.push(`| ${streams} | ${fixed(aggregate)} | ${fixed(aggregate / oneStreamAggregate, 2)}x | ${fixed(percentile(firsts, 0.5), 0)} | ${fixed(percentile(firsts, 0.95), 0)} |`);
+        const versusLlamaServer = llamaServer ? ` ${fixed(median(llamaServerAggregates))} | ${fixed(aggregate / median(llamaServerAggregates), 2)}x |` : "";
+        concurrency.push(`| ${streams} | ${fixed(aggregate)} | ${fixed(aggregate / oneStreamAggregate, 2)}x | ${fixed(percentile(firsts, 0.5), 0)} | ${fixed(percentile(firsts, 0.95), 0)} |${versusLlamaServer}`);
     }
 
     // 3. The prompt cache: a follow-up chat turn.
@@ -193,8 +201,8 @@ try {
         "",
         "**Concurrent streams** (4 parallel slots; 8 streams means 4 wait in the queue)",
         "",
-        "| streams | aggregate tok/s | vs 1 stream | time to first token p50 (ms) | p95 (ms) |",
-        "|---|---|---|---|---|",
+        `| streams | aggregate tok/s | vs 1 stream | time to first token p50 (ms) | p95 (ms) |${llamaServer ? " llama-server -np 4 aggregate tok/s | lmhost vs llama-server |" : ""}`,
+        `|---|---|---|---|---|${llamaServer ? "---|---|" : ""}`,
         ...concurrency,
         "",
         `**Prompt cache**: a follow-up chat turn (${followUpPromptTokens}-token prompt, most of it the previous turn)`,
