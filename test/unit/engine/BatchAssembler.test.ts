@@ -101,31 +101,31 @@ describe("BatchAssembler", () => {
         second.leave();
     });
 
-    it("lets the held ones go after a deadline when another generation stalls on its token", async () => {
+    /** Two generations with their tokens; the second wants its next one. */
+    function oneHeld() {
         const { assembler } = harness();
-        const stalled = assembler.join();
-        const waiting = assembler.join();
-        stalled.received();
-        waiting.received();
+        const other = assembler.join();
+        const held = assembler.join();
+        other.received();
+        held.received();
         let resumed = false;
-        void Promise.resolve(waiting.ready()).then(() => { resumed = true; });
+        void Promise.resolve(held.ready()).then(() => { resumed = true; });
+        return { other, resumed: () => resumed };
+    }
+
+    it("lets the held ones go after a deadline when another generation stalls on its token", async () => {
+        const { other, resumed } = oneHeld();
         await cycles();
-        expect(resumed).toBe(false);
+        expect(resumed()).toBe(false);
         await new Promise((resolve) => setTimeout(resolve, 40));
-        expect(resumed).toBe(true);
-        stalled.leave();
+        expect(resumed()).toBe(true);
+        other.leave();
     });
 
     it("releases the others when a generation leaves", async () => {
-        const { assembler } = harness();
-        const leaving = assembler.join();
-        const staying = assembler.join();
-        leaving.received();
-        staying.received();
-        let resumed = false;
-        void Promise.resolve(staying.ready()).then(() => { resumed = true; });
-        leaving.leave();
+        const { other, resumed } = oneHeld();
+        other.leave();
         await cycles();
-        expect(resumed).toBe(true);
+        expect(resumed()).toBe(true);
     });
 });
