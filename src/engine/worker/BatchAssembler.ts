@@ -69,10 +69,15 @@ export class BatchAssembler {
         };
     }
 
-    private count(phase: MemberState["phase"], includePrefilling = true): number {
-        let count = 0;
-        for (const member of this.members) if (member.phase === phase && (includePrefilling || !member.prefilling)) count++;
-        return count;
+    /** Members per phase; inFlight counts only those past their prompt. One pass: this runs for every token. */
+    private tally(): { working: number; held: number; inFlight: number } {
+        const tally = { working: 0, held: 0, inFlight: 0 };
+        for (const member of this.members) {
+            if (member.phase === "working") tally.working++;
+            else if (member.phase === "held") tally.held++;
+            else if (member.phase === "inFlight" && !member.prefilling) tally.inFlight++;
+        }
+        return tally;
     }
 
     /**
@@ -83,9 +88,9 @@ export class BatchAssembler {
      */
     private advance(): void {
         if (this.releaseScheduled) return;
-        const held = this.count("held");
-        if (this.count("working") === 0) {
-            if (this.pendingDispatch !== null || (held > 0 && this.count("inFlight", false) === 0)) this.scheduleRelease();
+        const { working, held, inFlight } = this.tally();
+        if (working === 0) {
+            if (this.pendingDispatch !== null || (held > 0 && inFlight === 0)) this.scheduleRelease();
         } else if (held > 0 || this.pendingDispatch !== null) {
             this.fallback ??= setTimeout(() => this.scheduleRelease(), maxWaitMs);
         }
@@ -108,7 +113,7 @@ export class BatchAssembler {
             pending?.();
             this.advance();
         };
-        if (this.count("held") === 0) {
+        if (this.tally().held === 0) {
             setImmediate(dispatch);
             return;
         }
