@@ -58,13 +58,21 @@ export type SamplingParams = {
 
 /**
  * Constrains generation. "json": output is one JSON value matching the schema (already in the subset
- * toGrammarSchema accepts). "toolCalls": output is one call (or, with `parallel`, several) written as
- * `open + {"name": ..., "arguments": ...} + close`, each call's arguments matching its tool's schema.
+ * toGrammarSchema accepts). "toolCalls": output is one call (or, with `parallel`, several joined by
+ * `separator`) between `open` and `close`, each written in the model family's own syntax as a tool's `before`
+ * text, its JSON arguments matching the tool's schema, then its `after` text.
  * When the grammar is complete, only end-of-generation tokens remain, so generation ends by itself.
  */
 export type GrammarSpec =
     | { kind: "json"; schema: Record<string, unknown> }
-    | { kind: "toolCalls"; tools: Array<{ name: string; parameters: Record<string, unknown> }>; open: string; close: string; parallel: boolean };
+    | {
+        kind: "toolCalls";
+        tools: Array<{ before: string; parameters: Record<string, unknown>; after: string }>;
+        open: string;
+        separator: string;
+        close: string;
+        parallel: boolean;
+    };
 
 export type GenerationParams = {
     /** Text to evaluate; special tokens in it (`<|im_start|>`) are parsed as such. */
@@ -86,6 +94,13 @@ export type GenerationParams = {
      * the engine decodes slows the decode on a machine whose CPUs the engine keeps busy.
      */
     streamTokens: boolean;
+    /**
+     * Where the model's turn ends: tokens (by text) that end it besides the model's own end-of-generation tokens,
+     * and tokens the binding takes for an end that are none for this model's family (gpt-oss's `<|end|>`).
+     */
+    turnEnd: { endTokens: string[]; notEndTokens: string[] };
+    /** Keep control tokens (`[TOOL_CALLS]`, `<|channel|>`) in the text, for a family's parser to read. */
+    keepControlTokens: boolean;
 };
 
 /** A generated token's log-probability and its most likely alternatives. */
@@ -117,6 +132,8 @@ export type GenerationDone = {
     logprobs: TokenLogprob[];
     /** Tokens generated after the cancel arrived (how promptly a client that left was let go); null if not cancelled. */
     tokensAfterCancel: number | null;
+    /** The token that ended the turn (`<|call|>`, `<|eom_id|>`); null when something else ended it. */
+    endToken: string | null;
 };
 
 export type EngineFailureDescription =

@@ -2,6 +2,7 @@
 import { Type, type Static } from "typebox";
 import { ChatLogprobFields } from "./logprobs.js";
 import { ChatMessage } from "./messages.js";
+import { ReasoningFields } from "./reasoning.js";
 import { ResponseFormat } from "./responseFormat.js";
 import { SamplingFields } from "./sampling.js";
 import { ToolFields } from "./tools.js";
@@ -12,6 +13,7 @@ export const ChatCompletionRequest = Type.Object({
     ...SamplingFields,
     ...ToolFields,
     ...ChatLogprobFields,
+    ...ReasoningFields,
     response_format: Type.Optional(ResponseFormat)
 });
 export type ChatCompletionRequest = Static<typeof ChatCompletionRequest>;

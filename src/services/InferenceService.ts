@@ -11,10 +11,12 @@ import type { GrammarSpec, RuntimeDescription, SamplingParams, StopReason, Token
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
 import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
-import { renderChatPrompt, templateReasons, type ChatTurn, type ToolDefinition } from "./chatPrompt.js";
-import { AssistantOutputParser, type AssistantOutputEvent, type OutputParsing } from "./output/AssistantOutputParser.js";
-import { ToolCallParser, toolCallClose, toolCallOpen, type ParsedToolCall } from "./output/toolCallParser.js";
-import { thinkOpen } from "./output/reasoningSplitter.js";
+import type { ParsedToolCall } from "../families/callIds.js";
+import { FamilyOutputParser, type OutputEvent, type OutputParserOptions } from "../families/FamilyOutputParser.js";
+import { hermesCallGrammar, hermesFamily } from "../families/hermes.js";
+import type { CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
+import { genericFamily, resolveFamily } from "../families/resolveFamily.js";
+import { renderChatPrompt, type ChatTurn, type ToolDefinition } from "./chatPrompt.js";
 
 /** LM Studio's sampling defaults. */
 export const defaultSampling: Omit<SamplingParams, "seed"> = {
@@ -67,6 +69,10 @@ export type ChatRequest = GenerationRequest & {
      * for the finish reason.
      */
     splitMessage: boolean;
+    /** `reasoning_effort`: "none" turns thinking off where the template can; null leaves the template's default. */
+    reasoningEffort: ReasoningEffort | null;
+    /** Variables for the chat template (a request's `chat_template_kwargs`), over lmhost's own. */
+    templateVariables: Record<string, unknown>;
 };
 
 export type TextRequest = GenerationRequest & { prompt: string };
@@ -99,7 +105,7 @@ export type CompletionSummary = {
 
 export type CompletionEvent =
     | { type: "text"; text: string; logprobs: TokenLogprob[] }
-    | Exclude<AssistantOutputEvent, { type: "content" }>
+    | Exclude<OutputEvent, { type: "content" }>
     | { type: "end"; summary: CompletionSummary; logprobs: TokenLogprob[] };
 
 export type CompletionRun = {
@@ -142,8 +148,8 @@ function responseFormatGrammar(format: ResponseFormat): GrammarSpec | null {
     return null;
 }
 
-/** Forced tool calls: `required` (any tool) or a named tool, written in the `<tool_call>` convention. */
-function toolChoiceGrammar(request: ChatRequest): GrammarSpec | null {
+/** Forced tool calls: `required` (any tool) or a named tool, written in the model family's own call syntax. */
+function toolChoiceGrammar(request: ChatRequest, shape: CallGrammarShape): GrammarSpec | null {
     const { toolChoice, tools } = request;
     if (toolChoice === "none" || toolChoice === "auto") return null;
     const chosen = toolChoice === "required" ? tools : tools.filter((tool) => tool.name === toolChoice.name);
@@ -154,15 +160,27 @@ function toolChoiceGrammar(request: ChatRequest): GrammarSpec | null {
     }
     return {
         kind: "toolCalls",
-        open: `${toolCallOpen}\n`,
-        close: `\n${toolCallClose}`,
-        parallel: request.parallelToolCalls && toolChoice === "required",
+        open: shape.open,
+        separator: shape.separator,
+        close: shape.close,
+        parallel: request.parallelToolCalls && toolChoice === "required" && shape.parallel !== false,
         tools: chosen.map((tool) => ({
-            name: tool.name,
+            ...shape.call(tool.name),
             parameters: grammarSchema(tool.parameters ?? { type: "object", properties: {} }, `tools[${tools.indexOf(tool)}].function.parameters`)
         }))
     };
 }
+
+/** Template variables for a reasoning effort: the family's own, else Qwen3's switch and the effort itself. */
+function reasoningVariables(family: ModelFamily, effort: ReasoningEffort | null): Record<string, unknown> {
+    if (effort === null) return {};
+    return family.reasoningVariables?.(effort) ?? { enable_thinking: effort !== "none", reasoning_effort: effort };
+}
+
+/** How a chat's output is read: by the model's family, and where the turn ends. */
+type OutputReading = { family: ModelFamily; parser: OutputParserOptions; split: boolean };
+
+const thinkOpen = "<think>";
 
 export class InferenceService {
     constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle, private readonly metrics?: ServerMetrics) {}
@@ -171,21 +189,32 @@ export class InferenceService {
         const lease = await this.leaseFor(request.model, "llm", "chat completions", request.ttlSeconds);
         return this.releasingOnFailure(lease, () => {
             const header = lease.instance.entry.header;
+            const family = resolveFamily(header.chatTemplate);
             const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
-            const prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : []);
-            const grammar = (toolsActive ? toolChoiceGrammar(request) : null) ?? responseFormatGrammar(request.responseFormat);
-            const parsing: OutputParsing = {
-                reasoning: request.splitMessage && templateReasons(header) ? { startsInside: prompt.trimEnd().endsWith(thinkOpen) } : null,
-                toolCalls: request.splitMessage && toolsActive
+            const variables = { ...reasoningVariables(family, request.reasoningEffort), ...request.templateVariables };
+            let prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : [], { family, variables });
+            const thinkingOff = request.reasoningEffort === "none" || variables["enable_thinking"] === false;
+            // Templates that always open a thinking block (DeepSeek R1's distills, MiniMax M2): closed right away.
+            if (thinkingOff && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
+            const forcedShape = family.callGrammar === undefined || family.callGrammar === null ? null : family.callGrammar;
+            const grammar = (toolsActive ? toolChoiceGrammar(request, forcedShape ?? hermesCallGrammar) : null) ?? responseFormatGrammar(request.responseFormat);
+            // A family without a JSON call syntax gets the <tool_call> convention when a call is forced, and is read in it.
+            const readAs = grammar?.kind === "toolCalls" && forcedShape === null ? hermesFamily : family;
+            const reasoningOpen = readAs.reasoningOpen;
+            const reading: OutputReading = {
+                family: readAs,
+                split: request.splitMessage,
+                parser: { startsInReasoning: reasoningOpen !== undefined && prompt.trimEnd().endsWith(reasoningOpen), readCalls: toolsActive, tools: request.tools }
             };
-            return this.run(lease, prompt, grammar, request, "messages", { parsing, detectToolCalls: toolsActive });
+            return this.run(lease, prompt, grammar, request, "messages", reading);
         });
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
         const lease = await this.leaseFor(request.model, "llm", "text completions", request.ttlSeconds);
+        const family = resolveFamily(lease.instance.entry.header.chatTemplate);
         return this.releasingOnFailure(lease, () => this.run(lease, request.prompt, responseFormatGrammar(request.responseFormat), request, "prompt",
-            { parsing: { reasoning: null, toolCalls: false }, detectToolCalls: false }));
+            { family, split: false, parser: { startsInReasoning: false, readCalls: false, tools: [] } }, false));
     }
 
     /** `dimensions`: the vector length the client expects; refused unless it is the model's own. */
@@ -229,7 +258,7 @@ export class InferenceService {
     }
 
     private async run(lease: Lease, prompt: string, grammar: GrammarSpec | null, request: GenerationRequest, promptParam: string,
-        output: { parsing: OutputParsing; detectToolCalls: boolean }): Promise<CompletionRun> {
+        output: OutputReading, keepControlTokens = output.family !== genericFamily): Promise<CompletionRun> {
         const generation = await lease.instance.engine.generate({
             prompt,
             maxTokens: request.maxTokens,
@@ -239,7 +268,9 @@ export class InferenceService {
             logprobs: request.logprobs,
             logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias]),
             reusePromptCache: request.cachePrompt,
-            streamTokens: request.stream
+            streamTokens: request.stream,
+            turnEnd: { endTokens: output.family.endTokens ?? [], notEndTokens: output.family.notEndTokens ?? [] },
+            keepControlTokens
         }, request.signal, promptParam);
         const model = lease.instance.entry.id;
         // The lease (and so the busy-sequence count) is held until the engine has let go of the sequence: for a
@@ -285,7 +316,7 @@ function withoutUndefined<T extends object>(object: T): Partial<T> {
  * the consumer is done, telling whether it saw the end (a client that went away does not).
  */
 async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: { parsing: OutputParsing; detectToolCalls: boolean }, finished: (summary: CompletionSummary) => void,
+    output: OutputReading, finished: (summary: CompletionSummary) => void,
     stoppedReading: (sawEnd: boolean) => void): AsyncGenerator<CompletionEvent> {
     let sawEnd = false;
     try {
@@ -302,15 +333,21 @@ async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens
 }
 
 async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: { parsing: OutputParsing; detectToolCalls: boolean }): AsyncGenerator<CompletionEvent> {
-    const parser = new AssistantOutputParser(output.parsing);
-    // Without splitting, tool calls are still found in the raw text, for the finish reason.
-    const detector = output.detectToolCalls && !output.parsing.toolCalls ? new ToolCallParser() : null;
+    output: OutputReading): AsyncGenerator<CompletionEvent> {
+    const reader = new FamilyOutputParser(output.family, output.parser);
+    // Without splitting (LM Studio's v0), the text goes out as the model wrote it; calls are still read from it,
+    // for the finish reason.
+    const parser = output.split ? reader : null;
+    const detector = output.split || !output.parser.readCalls ? null : reader;
     let firstTokenAt: number | null = null;
     let lastTokenAt = receivedAt;
     let tokenEvents = 0;
     let pendingLogprobs: TokenLogprob[] = [];
-    function* route(parsed: AssistantOutputEvent[]): Generator<CompletionEvent> {
+    const pushText = (text: string): OutputEvent[] => {
+        detector?.push(text);
+        return parser ? parser.push(text) : text === "" ? [] : [{ type: "content", text }];
+    };
+    function* route(parsed: OutputEvent[]): Generator<CompletionEvent> {
         for (const event of parsed) {
             if (event.type !== "content") {
                 yield event;
@@ -326,17 +363,16 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
             lastTokenAt = performance.now();
             firstTokenAt ??= lastTokenAt;
             if (event.logprob) pendingLogprobs.push(event.logprob);
-            detector?.push(event.text);
-            if (event.text !== "") yield* route(parser.push(event.text));
+            if (event.text !== "") yield* route(pushText(event.text));
             continue;
         }
         // Without streaming, only the first token was announced: the last one came with "done".
         if (tokenEvents < event.completionTokens) lastTokenAt = performance.now();
-        detector?.push(event.text);
         pendingLogprobs.push(...event.logprobs);
-        yield* route([...parser.push(event.text), ...parser.finish()]);
-        detector?.finish();
-        const toolCalls = detector ? detector.calls : parser.toolCalls;
+        yield* route(pushText(event.text));
+        yield* route(parser?.finish(event.endToken) ?? []);
+        detector?.finish(event.endToken);
+        const toolCalls = (parser ?? detector)?.toolCalls ?? [];
         const naturalEnd = event.stopReason === "eosFound" || event.stopReason === "stopStringFound";
         const stopReason = toolCalls.length > 0 && naturalEnd ? "toolCalls" : event.stopReason;
         const generationTime = firstTokenAt === null ? 0 : (lastTokenAt - firstTokenAt) / 1000;

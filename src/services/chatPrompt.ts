@@ -4,9 +4,11 @@
  * Tools and tool calls go to templates that know them in Hugging Face's conventions; for templates that do
  * not, they are described in the system message and written as `<tool_call>` / `<tool_response>` text.
  */
+import { createHash } from "node:crypto";
 import { Template } from "@huggingface/jinja";
 import { InvalidRequest } from "../errors.js";
-import { toolCallClose, toolCallOpen } from "./output/toolCallParser.js";
+import { toolCallClose, toolCallOpen } from "../families/hermes.js";
+import type { ModelFamily } from "../families/ModelFamily.js";
 
 export type ChatToolCall = { id: string; name: string; arguments: string };
 
@@ -92,34 +94,83 @@ function describeToolsInText(turns: ChatTurn[], tools: ToolDefinition[]): ChatTu
     return [{ role: "system", content: instructions }, ...rewritten];
 }
 
+/** A call id the family's template accepts: ids of another shape map, always the same way, onto one that fits. */
+function acceptedCallId(id: string, family: ModelFamily | undefined): string {
+    if (family?.callIdPattern === undefined || family.callIdPattern.test(id)) return id;
+    const digest = createHash("sha256").update(id).digest();
+    const alphanumerics = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    return Array.from(digest.subarray(0, 9), (byte) => alphanumerics[byte % alphanumerics.length]).join("");
+}
+
 /** Hugging Face's message shape: tool call arguments as objects, as templates expect them. */
-function templateMessage(turn: ChatTurn): Record<string, unknown> {
+function templateMessage(turn: ChatTurn, family: ModelFamily | undefined): Record<string, unknown> {
     return {
         role: turn.role,
         content: turn.content,
         ...(turn.toolCalls?.length ? {
-            tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: parsedArguments(call.arguments) } }))
+            tool_calls: turn.toolCalls.map((call) => ({
+                id: acceptedCallId(call.id, family), type: "function", function: { name: call.name, arguments: parsedArguments(call.arguments) }
+            }))
         } : {}),
-        ...(turn.toolCallId !== undefined ? { tool_call_id: turn.toolCallId } : {}),
+        ...(turn.toolCallId !== undefined ? { tool_call_id: acceptedCallId(turn.toolCallId, family) } : {}),
         ...(turn.name !== undefined ? { name: turn.name } : {})
     };
 }
 
-export function renderChatPrompt(model: TemplateSource, turns: ChatTurn[], tools: ToolDefinition[] = []): string {
-    const template = compile(model.chatTemplate ?? chatmlFallback);
+const systemProbe = "\u0000system-probe\u0000";
+const systemRoleSupport = new Map<string, boolean>();
+
+/** Whether a template writes a system message (Gemma 2's raises "System role not supported"; others drop it). */
+function supportsSystemRole(source: string, template: Template, base: Record<string, unknown>): boolean {
+    let supported = systemRoleSupport.get(source);
+    if (supported === undefined) {
+        try {
+            supported = template.render({ ...base, messages: [{ role: "system", content: systemProbe }, { role: "user", content: "hi" }] }).includes(systemProbe);
+        } catch {
+            supported = false;
+        }
+        systemRoleSupport.set(source, supported);
+    }
+    return supported;
+}
+
+/** System messages folded into the first user turn, as llama.cpp does for templates without a system role. */
+function foldSystemIntoUser(turns: ChatTurn[]): ChatTurn[] {
+    const system = turns.filter((turn) => turn.role === "system").map((turn) => turn.content).join("\n\n");
+    const rest = turns.filter((turn) => turn.role !== "system");
+    if (system === "") return rest;
+    const firstUser = rest.findIndex((turn) => turn.role === "user");
+    if (firstUser === -1) return [{ role: "user", content: system }, ...rest];
+    return rest.map((turn, index) => (index === firstUser ? { ...turn, content: `${system}\n\n${turn.content}` } : turn));
+}
+
+export type RenderOptions = {
+    family?: ModelFamily;
+    /** Template variables: reasoning switches (`enable_thinking`, `reasoning_effort`), a request's chat_template_kwargs. */
+    variables?: Record<string, unknown>;
+};
+
+export function renderChatPrompt(model: TemplateSource, turns: ChatTurn[], tools: ToolDefinition[] = [], options: RenderOptions = {}): string {
+    const source = model.chatTemplate ?? chatmlFallback;
+    const template = compile(source);
     if (template instanceof Error) {
         throw new InvalidRequest(`The model's chat template cannot be parsed: ${template.message}`, "messages", "invalid_chat_template");
     }
     const nativeTools = templateSupportsTools(model);
     const usesToolTraffic = tools.length > 0 || turns.some((turn) => turn.role === "tool" || turn.toolCalls?.length);
-    const messages = usesToolTraffic && !nativeTools ? describeToolsInText(turns, tools) : turns;
+    let messages = usesToolTraffic && !nativeTools ? describeToolsInText(turns, tools) : turns;
+    const base = {
+        add_generation_prompt: true,
+        bos_token: model.bosToken ?? "",
+        eos_token: model.eosToken ?? "",
+        ...options.variables
+    };
+    if (messages.some((turn) => turn.role === "system") && !supportsSystemRole(source, template, base)) messages = foldSystemIntoUser(messages);
     try {
         return template.render({
-            messages: messages.map(templateMessage),
-            ...(nativeTools && tools.length > 0 ? { tools: tools.map(toOpenAiTool) } : {}),
-            add_generation_prompt: true,
-            bos_token: model.bosToken ?? "",
-            eos_token: model.eosToken ?? ""
+            ...base,
+            messages: messages.map((turn) => templateMessage(turn, options.family)),
+            ...(nativeTools && tools.length > 0 ? { tools: tools.map(toOpenAiTool) } : {})
         });
     } catch (error) {
         // Templates raise errors of their own ("Conversation roles must alternate user/assistant/..."): the

@@ -29,6 +29,7 @@ export class GenerationRejected extends Error {
 
 export class LlmHost {
     private readonly pool: SequencePool;
+    private readonly specialTokens = new Map<string, Token | null>();
     /** Generations joining now (preparing their sequence); see prepareSequence. */
     private joining = 0;
     private joinGate: Promise<void> = Promise.resolve();
@@ -75,7 +76,7 @@ export class LlmHost {
         try {
             sequence = await this.pool.acquire(promptTokens, signal);
         } catch {
-            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0 });
+            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0, endToken: null });
             return;
         }
         try {
@@ -121,6 +122,25 @@ export class LlmHost {
         return keep;
     }
 
+    /** The single token a special token's text stands for, or null when it is no token of this model. */
+    private specialToken(text: string): Token | null {
+        let token = this.specialTokens.get(text);
+        if (token === undefined) {
+            const tokens = this.model.tokenize(text, true);
+            token = tokens.length === 1 ? tokens[0]! : null;
+            this.specialTokens.set(text, token);
+        }
+        return token;
+    }
+
+    /** The turn's end: the model's end-of-generation tokens, adjusted for its family. */
+    private turnEndCheck(turnEnd: GenerationParams["turnEnd"]): (token: Token) => boolean {
+        const ids = (texts: string[]) => new Set(texts.map((text) => this.specialToken(text)).filter((token): token is Token => token !== null));
+        const more = ids(turnEnd.endTokens);
+        const fewer = ids(turnEnd.notEndTokens);
+        return (token) => !fewer.has(token) && (more.has(token) || this.model.isEogToken(token));
+    }
+
     private tokenBias(logitBias: GenerationParams["logitBias"]): TokenBias | undefined {
         if (logitBias.length === 0) return undefined;
         const bias = new TokenBias(this.model.tokenizer);
@@ -142,14 +162,16 @@ export class LlmHost {
         const cachedTokens = await this.prepareSequence(sequence, promptTokens, params.reusePromptCache);
         const { sampling } = params;
         const recentTokens = promptTokens.slice(-penaltyWindow);
-        const decoder = new TokenTextDecoder(this.model);
+        const decoder = new TokenTextDecoder(this.model, params.keepControlTokens);
+        const endsTurn = this.turnEndCheck(params.turnEnd);
+        let endToken: string | null = null;
         const stops = new StopStringDetector(params.stop);
         let completionTokens = 0;
         let stopReason: StopReason = "eosFound";
         let tokensAtCancel: number | null = signal.aborted ? 0 : null;
         signal.addEventListener("abort", () => { tokensAtCancel ??= completionTokens; }, { once: true });
         const done = (text: string, logprobs: TokenLogprob[]) => callbacks.done({
-            stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel
+            stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel, endToken
         });
         // Without streaming, the text and log-probabilities travel with "done".
         let heldText = "";
@@ -175,13 +197,19 @@ export class LlmHost {
                 frequencyPenalty: sampling.frequencyPenalty
             },
             grammarEvaluationState: grammarState,
-            tokenBias: this.tokenBias(params.logitBias)
+            tokenBias: this.tokenBias(params.logitBias),
+            // The turn's end is decided here, from the family's end set, not from the binding's single guess.
+            yieldEogToken: true
         });
         const member = this.batches.join();
         try {
             for await (const output of evaluation) {
                 member.received();
                 const token = output.token;
+                if (endsTurn(token)) {
+                    endToken = this.model.detokenize([token], true);
+                    break;
+                }
                 completionTokens++;
                 recentTokens.push(token);
                 if (recentTokens.length > penaltyWindow) recentTokens.shift();

@@ -9,11 +9,12 @@ export class TokenTextDecoder {
     private pending: Token[] = [];
     private previous: Token[] = [];
 
-    constructor(private readonly model: LlamaModel) {}
+    /** `keepControlTokens`: control tokens come out as their text, for a parser to read; else they are dropped. */
+    constructor(private readonly model: LlamaModel, private readonly keepControlTokens = false) {}
 
     push(token: Token): string {
         this.pending.push(token);
-        const text = this.model.detokenize(this.pending, false, this.previous);
+        const text = this.model.detokenize(this.pending, this.keepControlTokens, this.previous);
         if (text.endsWith("\uFFFD") && this.pending.length < 4) return "";
         this.previous = [...this.previous, ...this.pending].slice(-8);
         this.pending = [];
@@ -22,7 +23,7 @@ export class TokenTextDecoder {
 
     flush(): string {
         if (this.pending.length === 0) return "";
-        const text = this.model.detokenize(this.pending, false, this.previous);
+        const text = this.model.detokenize(this.pending, this.keepControlTokens, this.previous);
         this.pending = [];
         return text;
     }

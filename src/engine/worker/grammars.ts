@@ -45,18 +45,31 @@ const gbnfLiteral = (text: string) => JSON.stringify(text);
  */
 export const maxParallelToolCalls = 16;
 
+/** Renames a grammar's rules with a prefix (names outside string literals and character classes). */
+export function prefixRules(grammar: string, prefix: string): string {
+    const lines = grammar.split("\n").filter((line) => line.includes(" ::= "));
+    const names = new Set(lines.map((line) => line.split(" ::= ")[0]!.trim()));
+    const rename = (body: string) => body.replace(/"(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]|[a-zA-Z][a-zA-Z0-9-]*/g,
+        (token) => (names.has(token) ? `${prefix}${token}` : token));
+    return lines.map((line) => {
+        const at = line.indexOf(" ::= ");
+        return `${prefix}${line.slice(0, at).trim()} ::= ${rename(line.slice(at + 5))}`;
+    }).join("\n");
+}
+
 async function buildGrammarText(llama: Llama, spec: GrammarSpec): Promise<string> {
     if (spec.kind === "json") return (await jsonRule(llama, spec.schema, "root"));
-    const callSchema = {
-        oneOf: spec.tools.map((tool) => ({
-            type: "object",
-            properties: { name: { const: tool.name }, arguments: tool.parameters },
-            required: ["name", "arguments"]
-        }))
-    };
-    const call = `${gbnfLiteral(spec.open)} tool-call-json ${gbnfLiteral(spec.close)}`;
-    const root = spec.parallel ? `root ::= ${call} ( "\\n" ${call} ){0,${maxParallelToolCalls - 1}}` : `root ::= ${call}`;
-    return `${root}\n${await jsonRule(llama, callSchema, "tool-call-json")}`;
+    const rules: string[] = [];
+    const calls: string[] = [];
+    for (const [index, tool] of spec.tools.entries()) {
+        rules.push(prefixRules(await jsonRule(llama, tool.parameters, "arguments"), `tool${index}-`));
+        calls.push(`${gbnfLiteral(tool.before)} tool${index}-arguments ${gbnfLiteral(tool.after)}`);
+    }
+    const call = `call ::= ${calls.map((text) => `( ${text} )`).join(" | ")}`;
+    const separator = spec.separator === "" ? "" : `${gbnfLiteral(spec.separator)} `;
+    const repeated = spec.parallel ? ` ( ${separator}call ){0,${maxParallelToolCalls - 1}}` : "";
+    const ends = (text: string) => (text === "" ? "" : `${gbnfLiteral(text)} `);
+    return [`root ::= ${ends(spec.open)}call${repeated} ${ends(spec.close)}`.trimEnd(), call, ...rules].join("\n");
 }
 
 export class GrammarCache {

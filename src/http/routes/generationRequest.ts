@@ -2,6 +2,7 @@
 import { InvalidRequest } from "../../errors.js";
 import type { ChatMessage } from "../../schemas/messages.js";
 import type { ToolChoice as ToolChoiceBody } from "../../schemas/tools.js";
+import type { ReasoningEffort } from "../../families/ModelFamily.js";
 import type { ChatTurn, ToolDefinition } from "../../services/chatPrompt.js";
 import type { ChatRequest, GenerationRequest, ResponseFormat, TextRequest, ToolChoice } from "../../services/InferenceService.js";
 
@@ -32,6 +33,8 @@ export type ChatBody = GenerationBody & {
     parallel_tool_calls?: boolean;
     logprobs?: boolean | null;
     top_logprobs?: number | null;
+    reasoning_effort?: ReasoningEffort;
+    chat_template_kwargs?: Record<string, unknown>;
 };
 
 function responseFormat(body: GenerationBody): ResponseFormat {
@@ -120,7 +123,9 @@ export function toChatRequest(body: ChatBody, receivedAt: number, signal: AbortS
         tools,
         toolChoice: toolChoice(body.tool_choice),
         parallelToolCalls: body.parallel_tool_calls ?? true,
-        splitMessage
+        splitMessage,
+        reasoningEffort: body.reasoning_effort ?? null,
+        templateVariables: body.chat_template_kwargs ?? {}
     };
 }
 

@@ -26,8 +26,16 @@ describe("renderChatPrompt", () => {
 
     it("turns a template's own error into a 400 that quotes it", () => {
         const strict = "{% if messages[0].role != 'user' %}{{ raise_exception('Conversation must start with a user message') }}{% endif %}";
-        expect(() => renderChatPrompt({ chatTemplate: strict, bosToken: null, eosToken: null }, turns))
+        expect(() => renderChatPrompt({ chatTemplate: strict, bosToken: null, eosToken: null }, [{ role: "assistant", content: "Hi" }, { role: "user", content: "Hello" }]))
             .toThrow(new InvalidRequest("The model's chat template rejected the conversation: Conversation must start with a user message", "messages", "invalid_conversation"));
+    });
+
+    it("folds the system message into the first user turn for a template without a system role, as llama.cpp does", () => {
+        const noSystem = "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}" +
+            "<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}";
+        expect(renderChatPrompt({ chatTemplate: noSystem, bosToken: null, eosToken: null },
+            [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: "Bye" }]))
+            .toBe("<user>Be brief.\n\nHi</user><assistant>Hello</assistant><user>Bye</user>");
     });
 
     it("reports a template that cannot be parsed as a 400", () => {
