@@ -257,6 +257,8 @@ export function wrappedCalls(open: string, close: string,
         for (;;) {
             const read = body(text, position + open.length, context);
             if (read === null) return { calls, end: -1, valid: calls.length > 0 || context.partial };
+            // A whole object without a name is no call: the text stays content.
+            if (read.call === null && read.end !== -1) return { calls, end: -1, valid: calls.length > 0 };
             if (read.call !== null) calls.push(read.call);
             if (read.end === -1) return { calls, end: -1, valid: true };
             let next = skipWhitespace(text, read.end);

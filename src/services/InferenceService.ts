@@ -173,7 +173,9 @@ function toolChoiceGrammar(request: ChatRequest, shape: CallGrammarShape): Gramm
 
 /** Template variables for a reasoning effort: the family's own, else Qwen3's switch and the effort itself. */
 function reasoningVariables(family: ModelFamily, effort: ReasoningEffort | null): Record<string, unknown> {
-    if (effort === null) return {};
+    // llama.cpp's server passes enable_thinking: true unless told otherwise; templates that read it (DeepSeek R1's
+    // distills, Command R7B) otherwise render with thinking off.
+    if (effort === null) return { enable_thinking: true };
     return family.reasoningVariables?.(effort) ?? { enable_thinking: effort !== "none", reasoning_effort: effort };
 }
 
@@ -193,11 +195,12 @@ export class InferenceService {
             const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
             const variables = { ...reasoningVariables(family, request.reasoningEffort), ...request.templateVariables };
             let prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : [], { family, variables });
-            const thinkingOff = request.reasoningEffort === "none" || variables["enable_thinking"] === false;
-            // Templates that always open a thinking block (DeepSeek R1's distills, MiniMax M2): closed right away.
-            if (thinkingOff && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
             const forcedShape = family.callGrammar === undefined || family.callGrammar === null ? null : family.callGrammar;
             const grammar = (toolsActive ? toolChoiceGrammar(request, forcedShape ?? hermesCallGrammar) : null) ?? responseFormatGrammar(request.responseFormat);
+            const thinkingOff = request.reasoningEffort === "none" || variables["enable_thinking"] === false;
+            // A thinking block the template always opens (DeepSeek R1's distills, MiniMax M2) is closed right away when
+            // thinking is off, or when the output must be a call or structured output from its first token.
+            if ((thinkingOff || grammar !== null) && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
             // A family without a JSON call syntax gets the <tool_call> convention when a call is forced, and is read in it.
             const readAs = grammar?.kind === "toolCalls" && forcedShape === null ? hermesFamily : family;
             const reasoningOpen = readAs.reasoningOpen;

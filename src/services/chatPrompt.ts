@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { Template } from "@huggingface/jinja";
+import "./jinjaCompatibility.js";
 import { InvalidRequest } from "../errors.js";
 import { toolCallClose, toolCallOpen } from "../families/hermes.js";
 import type { ModelFamily } from "../families/ModelFamily.js";

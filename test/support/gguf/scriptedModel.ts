@@ -56,7 +56,8 @@ export function scriptPieces(script: string, specials: string[]): Piece[] {
     const pieces: Piece[] = [];
     let text = "";
     const flushText = () => {
-        const parts = text.match(/[^\s]{1,4}|\s+/gu) ?? [];
+        // Whitespace joins the word after it, as in real BPE vocabularies (" word", "\n\nThe").
+        const parts = text.match(/\s*[^\s]{1,4}|\s+/gu) ?? [];
         // No single-character pieces where avoidable: those are byte tokens that prompts contain.
         const merged: string[] = [];
         for (const part of parts) {
@@ -157,7 +158,11 @@ export async function writeScriptedModel(path: string, spec: ScriptedModelSpec):
         if (markers.some((marker) => marker > from && marker <= to)) continue;
         let chosen = -1;
         for (let index = to; index > from; index--) if (markerCandidate(index)) { chosen = index; break; }
-        if (chosen === -1) throw new Error(`script of ${spec.name}: no unique text piece separates the uses of "${pieces[to]!.text}"`);
+        if (chosen === -1) {
+            // A byte token before any unique text: direct, which is right unless the prompt ends with that byte.
+            if (from === -1) continue;
+            throw new Error(`script of ${spec.name}: no unique text piece separates the uses of "${pieces[to]!.text}"`);
+        }
         markers.push(chosen);
     }
     markers.sort((a, b) => a - b);

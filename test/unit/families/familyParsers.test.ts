@@ -85,6 +85,12 @@ const cases: Case[] = [
     { family: "seed-oss", text: "<seed:tool_call>\n<function=special_function>\n<parameter=arg1>1</parameter>\n</function>\n</seed:tool_call>\n<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call>", expected: { calls: [call("special_function", { arg1: 1 }), call("get_weather", { city: "Paris" })] } },
     { family: "minimax-m2", startsInReasoning: true, text: "I'm\nthinking\n</think>\n\n<minimax:tool_call>\n<invoke name=\"special_function\">\n<parameter name=\"arg1\">1</parameter>\n</invoke>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>", expected: { reasoning: "I'm\nthinking", calls: [call("special_function", { arg1: 1 }), call("get_weather", { city: "Paris" })] } },
     { family: "apertus", text: "<|tools_prefix|>[{\"special_function\": {\"arg1\": 1}}, {\"get_weather\": {\"city\": \"Paris\"}}]<|tools_suffix|>", expected: { calls: [call("special_function", { arg1: 1 }), call("get_weather", { city: "Paris" })] } },
+    { family: "hermes", text: "<tool_call>{\"arguments\": {\"arg1\": 1}, \"name\": \"special_function\"}</tool_call>", expected: { calls: [call("special_function", { arg1: 1 })] } },
+    { family: "hermes", text: "<tool_call>{\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Paris\\\"}\"}</tool_call>", expected: { calls: [call("get_weather", { city: "Paris" })] } },
+    { family: "hermes", text: "<tool_call>\n{\"name\": \"special_function\", \"arguments\": {\"arg1\": 1}}", expected: { calls: [call("special_function", { arg1: 1 })] } },
+    { family: "hermes", text: "<tool_call>{\"arguments\": {}}</tool_call>", expected: { content: "<tool_call>{\"arguments\": {}}</tool_call>" } },
+    { family: "qwen3", text: "still thinking </thi", startsInReasoning: true, expected: { reasoning: "still thinking </thi" } },
+    { family: "qwen3", text: "Paris is <think> not here", expected: { content: "Paris is <think> not here" } },
     { family: "hermes", readCalls: false, text: "<tool_call>\n{\"name\": \"x\", \"arguments\": {}}\n</tool_call>", expected: { content: "<tool_call>\n{\"name\": \"x\", \"arguments\": {}}\n</tool_call>" } }
 ];
 
