@@ -62,7 +62,9 @@ export function templateReasons(model: TemplateSource): boolean {
 
 const toOpenAiTool = (tool: ToolDefinition) => ({
     type: "function",
-    function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters ?? { type: "object", properties: {} } }
+    // An empty description rather than none: templates concatenate it (`'...' + tool.description`), which an
+    // undefined value would fail; those that test it see "" as absent.
+    function: { name: tool.name, description: tool.description ?? "", parameters: tool.parameters ?? { type: "object", properties: {} } }
 });
 
 function parsedArguments(text: string): unknown {

@@ -1,0 +1,90 @@
+/**
+ * Turns a chat request into what the engine runs and how its output is read, for the model's family: the
+ * rendered prompt (reasoning switches and template variables applied), the grammar of a forced call in the
+ * family's own syntax or of structured output, and the family parser's settings.
+ */
+import type { GrammarSpec } from "../engine/protocol.js";
+import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
+import { InvalidRequest } from "../errors.js";
+import type { OutputParserOptions } from "../families/FamilyOutputParser.js";
+import { hermesCallGrammar, hermesFamily } from "../families/hermes.js";
+import type { CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
+import { resolveFamily } from "../families/resolveFamily.js";
+import { renderChatPrompt, type TemplateSource } from "./chatPrompt.js";
+import type { ChatRequest, ResponseFormat } from "./InferenceService.js";
+
+function grammarSchema(schema: unknown, param: string): GrammarJsonSchema {
+    try {
+        return toGrammarSchema(schema);
+    } catch (error) {
+        if (error instanceof UnsupportedSchema) throw new InvalidRequest(`Invalid schema for '${param}': ${error.message}.`, param, "unsupported_schema");
+        throw error;
+    }
+}
+
+export function responseFormatGrammar(format: ResponseFormat): GrammarSpec | null {
+    if (format.type === "json_object") return { kind: "json", schema: { type: "object", additionalProperties: true } };
+    if (format.type === "json_schema") return { kind: "json", schema: grammarSchema(format.schema, "response_format.json_schema.schema") };
+    return null;
+}
+
+/** Forced tool calls: `required` (any tool) or a named tool, written in the model family's own call syntax. */
+function toolChoiceGrammar(request: ChatRequest, shape: CallGrammarShape): GrammarSpec | null {
+    const { toolChoice, tools } = request;
+    if (toolChoice === "none" || toolChoice === "auto") return null;
+    const chosen = toolChoice === "required" ? tools : tools.filter((tool) => tool.name === toolChoice.name);
+    if (chosen.length === 0) {
+        throw new InvalidRequest(typeof toolChoice === "object"
+            ? `tool_choice names the function '${toolChoice.name}', which is not among the tools.`
+            : "tool_choice 'required' needs at least one tool.", "tool_choice");
+    }
+    return {
+        kind: "toolCalls",
+        open: shape.open,
+        separator: shape.separator,
+        close: shape.close,
+        parallel: request.parallelToolCalls && toolChoice === "required" && shape.parallel !== false,
+        tools: chosen.map((tool) => ({
+            ...shape.call(tool.name),
+            parameters: grammarSchema(tool.parameters ?? { type: "object", properties: {} }, `tools[${tools.indexOf(tool)}].function.parameters`)
+        }))
+    };
+}
+
+/** Template variables for a reasoning effort: the family's own, else Qwen3's switch and the effort itself. */
+function reasoningVariables(family: ModelFamily, effort: ReasoningEffort | null): Record<string, unknown> {
+    // llama.cpp's server passes enable_thinking: true unless told otherwise; templates that read it (DeepSeek R1's
+    // distills, Command R7B) otherwise render with thinking off.
+    if (effort === null) return { enable_thinking: true };
+    return family.reasoningVariables?.(effort) ?? { enable_thinking: effort !== "none", reasoning_effort: effort };
+}
+
+/** How a chat's output is read: by the model's family, and where the turn ends. */
+export type OutputReading = { family: ModelFamily; parser: OutputParserOptions; split: boolean };
+
+const thinkOpen = "<think>";
+
+
+export type ChatPlan = { prompt: string; grammar: GrammarSpec | null; reading: OutputReading };
+
+export function planChat(header: TemplateSource, request: ChatRequest): ChatPlan {
+    const family = resolveFamily(header.chatTemplate);
+    const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
+    const variables = { ...reasoningVariables(family, request.reasoningEffort), ...request.templateVariables };
+    let prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : [], { family, variables });
+    const forcedShape = family.callGrammar === undefined || family.callGrammar === null ? null : family.callGrammar;
+    const grammar = (toolsActive ? toolChoiceGrammar(request, forcedShape ?? hermesCallGrammar) : null) ?? responseFormatGrammar(request.responseFormat);
+    const thinkingOff = request.reasoningEffort === "none" || variables["enable_thinking"] === false;
+    // A thinking block the template always opens (DeepSeek R1's distills, MiniMax M2) is closed right away when
+    // thinking is off, or when the output must be a call or structured output from its first token.
+    if ((thinkingOff || grammar !== null) && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
+    // A family without a JSON call syntax gets the <tool_call> convention when a call is forced, and is read in it.
+    const readAs = grammar?.kind === "toolCalls" && forcedShape === null ? hermesFamily : family;
+    const reasoningOpen = readAs.reasoningOpen;
+    const reading: OutputReading = {
+        family: readAs,
+        split: request.splitMessage,
+        parser: { startsInReasoning: reasoningOpen !== undefined && prompt.trimEnd().endsWith(reasoningOpen), readCalls: toolsActive, tools: request.tools }
+    };
+    return { prompt, grammar, reading };
+}

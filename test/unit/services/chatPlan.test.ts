@@ -1,0 +1,74 @@
+/** Reasoning control and forced calls per family, on llama.cpp's real templates. */
+import { describe, expect, it } from "vitest";
+import { planChat } from "../../../src/services/chatPlan.js";
+import type { ChatRequest } from "../../../src/services/InferenceService.js";
+import { ensureLlamaCppSource, llamaCppTemplate } from "../../support/llamaCppSource.js";
+
+await ensureLlamaCppSource();
+
+const header = (template: string) => ({ chatTemplate: llamaCppTemplate(template), bosToken: "<s>", eosToken: "</s>" });
+const tools = [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } }];
+
+function request(overrides: Partial<ChatRequest> = {}): ChatRequest {
+    return {
+        model: "m", maxTokens: null, stop: [], sampling: {}, responseFormat: { type: "text" }, logprobs: null, logitBias: {}, cachePrompt: true,
+        stream: false, receivedAt: 0, signal: new AbortController().signal,
+        messages: [{ role: "user", content: "What is the weather in Paris?" }], tools: [], toolChoice: "auto", parallelToolCalls: true,
+        splitMessage: true, reasoningEffort: null, templateVariables: {}, ...overrides
+    };
+}
+
+describe("reasoning control", () => {
+    it("turns Qwen3's thinking off with reasoning_effort none or enable_thinking false, and leaves it on by default", () => {
+        const qwen3 = header("Qwen-Qwen3-0.6B.jinja");
+        expect(planChat(qwen3, request()).prompt.endsWith("<|im_start|>assistant\n")).toBe(true);
+        expect(planChat(qwen3, request({ reasoningEffort: "none" })).prompt.endsWith("<think>\n\n</think>\n\n")).toBe(true);
+        expect(planChat(qwen3, request({ templateVariables: { enable_thinking: false } })).prompt.endsWith("<think>\n\n</think>\n\n")).toBe(true);
+    });
+
+    it("gives gpt-oss the effort, with none as its lowest", () => {
+        const gptOss = header("openai-gpt-oss-120b.jinja");
+        expect(planChat(gptOss, request({ reasoningEffort: "high" })).prompt).toContain("Reasoning: high");
+        expect(planChat(gptOss, request({ reasoningEffort: "none" })).prompt).toContain("Reasoning: low");
+        expect(planChat(gptOss, request()).prompt).toContain("Reasoning: medium");
+    });
+
+    it("closes the think block DeepSeek R1's distills always open, when thinking is off", () => {
+        const r1 = header("deepseek-ai-DeepSeek-R1-Distill-Llama-8B.jinja");
+        const on = planChat(r1, request());
+        expect(on.prompt.endsWith("<think>\n")).toBe(true);
+        expect(on.reading.parser.startsInReasoning).toBe(true);
+        const off = planChat(r1, request({ reasoningEffort: "none" }));
+        expect(off.prompt.endsWith("</think>\n\n")).toBe(true);
+        expect(off.reading.parser.startsInReasoning).toBe(false);
+    });
+
+    it("switches DeepSeek V3.1 and Granite 3.3 with their own variable", () => {
+        expect(planChat(header("deepseek-ai-DeepSeek-V3.1.jinja"), request({ reasoningEffort: "high" })).prompt.endsWith("<think>")).toBe(true);
+        expect(planChat(header("deepseek-ai-DeepSeek-V3.1.jinja"), request({ reasoningEffort: "none" })).prompt.endsWith("</think>")).toBe(true);
+        const granite = header("ibm-granite-granite-3.3-2B-Instruct.jinja");
+        expect(planChat(granite, request({ reasoningEffort: "high" })).prompt).toContain("<think>");
+        expect(planChat(granite, request({ reasoningEffort: "none" })).prompt).not.toContain("<think>");
+    });
+});
+
+describe("forced calls", () => {
+    it("are written in the family's own syntax", () => {
+        const forced = (template: string) => planChat(header(template), request({ tools, toolChoice: "required" })).grammar;
+        const first = (template: string) => {
+            const grammar = forced(template);
+            if (grammar?.kind !== "toolCalls") throw new Error("no call grammar");
+            return { open: grammar.open, before: grammar.tools[0]!.before, after: grammar.tools[0]!.after, parallel: grammar.parallel };
+        };
+        expect(first("Mistral-Small-3.2-24B-Instruct-2506.jinja")).toMatchObject({ open: "", before: "[TOOL_CALLS]get_weather[ARGS]", after: "" });
+        expect(first("openai-gpt-oss-120b.jinja")).toMatchObject({ before: "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>", parallel: false });
+        expect(first("meta-llama-Llama-3.1-8B-Instruct.jinja")).toMatchObject({ before: "{\"name\": \"get_weather\", \"parameters\": ", parallel: false });
+        expect(first("Qwen-Qwen2.5-7B-Instruct.jinja")).toMatchObject({ before: "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", parallel: true });
+    });
+
+    it("fall back to the <tool_call> convention, read as such, for families whose arguments are not JSON", () => {
+        const plan = planChat(header("Qwen3-Coder.jinja"), request({ tools, toolChoice: { name: "get_weather" } }));
+        expect(plan.grammar?.kind === "toolCalls" && plan.grammar.tools[0]!.before.startsWith("<tool_call>")).toBe(true);
+        expect(plan.reading.family.id).toBe("hermes");
+    });
+});
