@@ -14,15 +14,14 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createParser } from "eventsource-parser";
 import { cpuBudget } from "../src/config.js";
 import { engineEnvironment } from "../src/engine/engineEnvironment.js";
 import { placeModel, temporaryFolder } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
 import { machineFacts, median } from "./machine.js";
+import { freePort, timedStream, waitForHttp, type StreamTiming } from "./streams.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, tokens: { type: "string", default: "128" } } });
 const runs = Number(values.runs);
@@ -36,44 +35,6 @@ const percentile = (values: number[], fraction: number) => {
     return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 };
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-
-async function freePort(): Promise<number> {
-    const server = createServer().listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
-
-async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
-    for (let i = 0; i < 600; i++) {
-        if (child.exitCode !== null) throw new Error(`${url} exited with code ${child.exitCode}`);
-        if (await fetch(url).then((response) => response.ok, () => false)) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${url} did not come up`);
-}
-
-type StreamTiming = { timeToFirstToken: number; decodeTokensPerSecond: number; tokens: number; endedAt: number };
-
-/** Streams one completion, timing each content event as it arrives at the client. */
-async function timedStream(url: string, body: unknown, textOf: (event: Record<string, any>) => string | undefined): Promise<StreamTiming> {
-    const started = performance.now();
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-    const arrivals: number[] = [];
-    const parser = createParser({
-        onEvent: (event) => {
-            if (event.data === "[DONE]") return;
-            if (textOf(JSON.parse(event.data)) !== undefined) arrivals.push(performance.now());
-        }
-    });
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }));
-    const first = arrivals[0]!;
-    const last = arrivals.at(-1)!;
-    return { timeToFirstToken: (first - started) / 1000, decodeTokensPerSecond: (arrivals.length - 1) / ((last - first) / 1000), tokens: arrivals.length, endedAt: performance.now() };
-}
 
 function engineAlone(modelPath: string, build: string): { timeToFirstToken: number; decodeTokensPerSecond: number } {
     const output = execFileSync(process.execPath, ["--import", "tsx", here("./engineDecode.ts"), modelPath, String(threads), String(tokens), build],

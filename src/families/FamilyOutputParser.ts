@@ -12,6 +12,11 @@ export type OutputEvent =
     | { type: "toolCallStart"; index: number; id: string; name: string }
     | { type: "toolCallArguments"; index: number; text: string };
 
+/** Characters some family's markup or JSON structure starts or ends with. */
+const structural = /[<>[\]{}|`"\\:,=\n\r｜>]/;
+/** Tokens between full parses on the fast path. */
+const reparseEvery = 32;
+
 type StartedCall = { id: string; name: string; sentArguments: string };
 
 export type OutputParserOptions = Omit<ParseContext, "partial" | "endToken">;
@@ -22,6 +27,9 @@ export class FamilyOutputParser {
     private sentContent = "";
     private readonly started: StartedCall[] = [];
     private finalCalls: ParsedToolCall[] = [];
+    /** Where the last token's text went whole, for the fast path; null: parse the next token. */
+    private lastField: "reasoning" | "content" | number | null = null;
+    private unparsed = 0;
 
     constructor(private readonly family: ModelFamily, private readonly options: OutputParserOptions) {}
 
@@ -32,7 +40,32 @@ export class FamilyOutputParser {
     push(text: string): OutputEvent[] {
         if (text === "") return [];
         this.text += text;
-        return this.diff(this.parse(true, null), true);
+        // Fast path: plain words where the last token went wholly to one field go to the same field unparsed
+        // (no family's markup can start or end inside them); a full parse still runs every so often, and it only
+        // extends what was sent.
+        if (this.lastField !== null && !structural.test(text) && !/\s$/.test(text) && ++this.unparsed < reparseEvery) {
+            return [this.appendTo(this.lastField, text)];
+        }
+        this.unparsed = 0;
+        const events = this.diff(this.parse(true, null), true);
+        const only = events.length === 1 ? events[0]! : null;
+        this.lastField = only !== null && only.type !== "toolCallStart" && only.text === text
+            ? (only.type === "toolCallArguments" ? only.index : only.type)
+            : null;
+        return events;
+    }
+
+    private appendTo(field: "reasoning" | "content" | number, text: string): OutputEvent {
+        if (field === "reasoning") {
+            this.sentReasoning += text;
+            return { type: "reasoning", text };
+        }
+        if (field === "content") {
+            this.sentContent += text;
+            return { type: "content", text };
+        }
+        this.started[field]!.sentArguments += text;
+        return { type: "toolCallArguments", index: field, text };
     }
 
     /** The text is complete; `endToken` is the token that ended the turn, if one did. */

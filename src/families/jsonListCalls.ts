@@ -6,40 +6,10 @@
  * <|tool_calls_section_end|>`, with `<think>` reasoning).
  */
 import type { ModelFamily, ParsedCall, ReasoningEffort } from "./ModelFamily.js";
-import { afterReasoning, argumentsEntry, contentAndCalls, jsonObjectCall, jsonValueEnd, objectEntries, skipWhitespace, withoutPartialMarker, type CallsReader } from "./parsing.js";
+import { afterReasoning, argumentsEntry, contentAndCalls, jsonObjectCall, jsonValueEnd, listCalls, objectEntries, skipWhitespace, withoutPartialMarker, type CallsReader } from "./parsing.js";
 import { thinkMarkers } from "./hermes.js";
 
-/** `[obj, obj, ...]` after `marker`, each object read by `call`. */
-function listCalls(marker: string, call: (text: string, index: number, complete: boolean) => { call: ParsedCall | null; end: number } | null, closing = ""): CallsReader {
-    return (text, from, context) => {
-        const calls: ParsedCall[] = [];
-        let index = skipWhitespace(text, from + marker.length);
-        if (index >= text.length) return { calls, end: -1, valid: true };
-        if (text[index] !== "[") return { calls, end: -1, valid: false };
-        index++;
-        for (;;) {
-            index = skipWhitespace(text, index);
-            if (index >= text.length) return { calls, end: -1, valid: true };
-            if (text[index] === "]") {
-                const after = skipWhitespace(text, index + 1);
-                if (closing !== "" && text.startsWith(closing, after)) return { calls, end: after + closing.length, valid: true };
-                if (closing !== "" && context.partial && closing.startsWith(text.slice(after))) return { calls, end: -1, valid: true };
-                return { calls, end: index + 1, valid: true };
-            }
-            if (text[index] === ",") {
-                index++;
-                continue;
-            }
-            const read = call(text, index, !context.partial);
-            if (read === null) return { calls, end: -1, valid: calls.length > 0 || context.partial };
-            if (read.call) calls.push(read.call);
-            if (read.end === -1) return { calls, end: -1, valid: true };
-            index = read.end;
-        }
-    };
-}
-
-const graniteCalls = listCalls("<|tool_call|>", (text, index, complete) => jsonObjectCall(text, index, complete));
+const graniteCalls = listCalls("<|tool_call|>", (text, index, context) => jsonObjectCall(text, index, !context.partial));
 
 export const granite33Family: ModelFamily = {
     id: "granite-3.3",
@@ -64,8 +34,8 @@ export const granite33Family: ModelFamily = {
 };
 
 /** Apertus writes `{"name": {arguments}}`: the single key is the function. */
-const apertusCalls = listCalls("<|tools_prefix|>", (text, index, complete) => {
-    const object = objectEntries(text, index, complete);
+const apertusCalls = listCalls("<|tools_prefix|>", (text, index, context) => {
+    const object = objectEntries(text, index, !context.partial);
     if (object === null) return null;
     const [first] = object.entries;
     if (first === undefined) return { call: null, end: object.end };

@@ -3,42 +3,23 @@
  * `[get_weather(city="Paris"), ...]`; LFM2.5 reasons in `<think>`. Arguments are Python keyword arguments,
  * turned into JSON once each call is complete.
  */
-import type { ModelFamily, ParsedCall } from "./ModelFamily.js";
-import { afterReasoning, closingParenthesis, contentAndCalls, pythonKeywordArguments, skipWhitespace, type CallsReader } from "./parsing.js";
+import type { ModelFamily } from "./ModelFamily.js";
+import { afterReasoning, closingParenthesis, contentAndCalls, listCalls, pythonKeywordArguments } from "./parsing.js";
 import { thinkMarkers } from "./hermes.js";
 
 const open = "<|tool_call_start|>";
 const close = "<|tool_call_end|>";
 
-const pythonCalls: CallsReader = (text, from, context) => {
-    const calls: ParsedCall[] = [];
-    let index = skipWhitespace(text, from + open.length);
-    if (index >= text.length) return { calls, end: -1, valid: true };
-    if (text[index] !== "[") return { calls, end: -1, valid: false };
-    index++;
-    for (;;) {
-        index = skipWhitespace(text, index);
-        if (index >= text.length) return { calls, end: -1, valid: true };
-        if (text[index] === ",") {
-            index++;
-            continue;
-        }
-        if (text[index] === "]") {
-            index = skipWhitespace(text, index + 1);
-            if (text.startsWith(close, index)) return { calls, end: index + close.length, valid: true };
-            return { calls, end: context.partial ? -1 : index, valid: true };
-        }
-        const name = /^([\w.-]+)\(/.exec(text.slice(index));
-        if (name === null) return { calls, end: -1, valid: context.partial || calls.length > 0 };
-        const argumentsStart = index + name[0].length;
-        const closing = closingParenthesis(text, argumentsStart);
-        if (closing === -1) return { calls, end: -1, valid: true };
-        const args = pythonKeywordArguments(text.slice(argumentsStart, closing));
-        if (args === null) return { calls, end: -1, valid: calls.length > 0 };
-        calls.push({ name: name[1]!, arguments: args });
-        index = closing + 1;
-    }
-};
+/** One `name(key=value, ...)` of the list: complete once its parenthesis closes. */
+const pythonCalls = listCalls(open, (text, index) => {
+    const name = /^([\w.-]+)\(/.exec(text.slice(index));
+    if (name === null) return null;
+    const argumentsStart = index + name[0].length;
+    const closing = closingParenthesis(text, argumentsStart);
+    if (closing === -1) return { call: null, end: -1 };
+    const args = pythonKeywordArguments(text.slice(argumentsStart, closing));
+    return args === null ? null : { call: { name: name[1]!, arguments: args }, end: closing + 1 };
+}, close);
 
 export const lfm2Family: ModelFamily = {
     id: "lfm2",

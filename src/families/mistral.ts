@@ -6,31 +6,12 @@
  */
 import { newAlphanumericCallId } from "./callIds.js";
 import type { ModelFamily, ParsedCall } from "./ModelFamily.js";
-import { afterReasoning, argumentsEntry, contentAndCalls, jsonObjectCall, jsonValueEnd, skipWhitespace, type CallsReader } from "./parsing.js";
+import { afterReasoning, argumentsEntry, contentAndCalls, jsonObjectCall, jsonValueEnd, listCalls, skipWhitespace, type CallsReader } from "./parsing.js";
 
 const toolCalls = "[TOOL_CALLS]";
 
-const nemoCalls: CallsReader = (text, from, context) => {
-    const calls: ParsedCall[] = [];
-    let index = skipWhitespace(text, from + toolCalls.length);
-    if (index >= text.length) return { calls, end: -1, valid: true };
-    if (text[index] !== "[") return { calls, end: -1, valid: false };
-    index++;
-    for (;;) {
-        index = skipWhitespace(text, index);
-        if (index >= text.length) return { calls, end: -1, valid: true };
-        if (text[index] === "]") return { calls, end: index + 1, valid: true };
-        if (text[index] === ",") {
-            index++;
-            continue;
-        }
-        const read = jsonObjectCall(text, index, !context.partial, { name: ["name"], arguments: ["arguments", "parameters"], id: ["id"] });
-        if (read === null) return { calls, end: -1, valid: calls.length > 0 || context.partial };
-        if (read.call !== null) calls.push(read.call);
-        if (read.end === -1) return { calls, end: -1, valid: true };
-        index = read.end;
-    }
-};
+const nemoCalls = listCalls(toolCalls, (text, index, context) =>
+    jsonObjectCall(text, index, !context.partial, { name: ["name"], arguments: ["arguments", "parameters"], id: ["id"] }));
 
 const tekkenCalls: CallsReader = (text, from, context) => {
     const calls: ParsedCall[] = [];

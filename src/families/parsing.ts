@@ -340,3 +340,34 @@ export function pythonKeywordArguments(text: string): string | null {
     }
     return argumentsFromParameters(parameters, true);
 }
+
+/** `[item, item, ...]` after `marker` (then `closing`, if any), each item read by `call`. */
+export function listCalls(marker: string, call: (text: string, index: number, context: ParseContext) => { call: ParsedCall | null; end: number } | null, closing = ""): CallsReader {
+    return (text, from, context) => {
+        const calls: ParsedCall[] = [];
+        let index = skipWhitespace(text, from + marker.length);
+        if (index >= text.length) return { calls, end: -1, valid: true };
+        if (text[index] !== "[") return { calls, end: -1, valid: false };
+        index++;
+        for (;;) {
+            index = skipWhitespace(text, index);
+            if (index >= text.length) return { calls, end: -1, valid: true };
+            if (text[index] === "]") {
+                const after = skipWhitespace(text, index + 1);
+                if (closing !== "" && text.startsWith(closing, after)) return { calls, end: after + closing.length, valid: true };
+                if (closing !== "" && context.partial && closing.startsWith(text.slice(after))) return { calls, end: -1, valid: true };
+                return { calls, end: index + 1, valid: true };
+            }
+            if (text[index] === ",") {
+                index++;
+                continue;
+            }
+            const read = call(text, index, context);
+            if (read === null) return { calls, end: -1, valid: calls.length > 0 || context.partial };
+            if (read.call) calls.push(read.call);
+            if (read.end === -1) return { calls, end: -1, valid: true };
+            index = read.end;
+        }
+    };
+}
+

@@ -113,6 +113,22 @@ describe("family output parsers", () => {
         });
     }
 
+    it("streams long text word by word (the unparsed fast path) to the same message as a whole parse", () => {
+        const words = Array.from({ length: 300 }, (_, index) => `word${index}`).join(" ");
+        const text = `<think>\n${words}\n</think>\n\n${words} done<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris", "notes": "${words}"}}\n</tool_call>`;
+        const family = byId("qwen3");
+        const whole = new FamilyOutputParser(family, { startsInReasoning: false, readCalls: true, tools });
+        whole.push(text);
+        whole.finish(null);
+        const streamed = new FamilyOutputParser(family, { startsInReasoning: false, readCalls: true, tools });
+        const events = [...(text.match(/\s*[\w']{1,6}|\s*[^\w\s]|\s+/g) ?? []).flatMap((piece) => streamed.push(piece)), ...streamed.finish(null)];
+        const joined = (type: string) => events.filter((event) => event.type === type).map((event) => ("text" in event ? event.text : "")).join("");
+        expect(joined("reasoning")).toBe(words);
+        expect(joined("content")).toBe(`${words} done`);
+        expect(joined("toolCallArguments")).toBe(whole.toolCalls[0]!.arguments);
+        expect(JSON.parse(streamed.toolCalls[0]!.arguments)).toEqual({ city: "Paris", notes: words });
+    });
+
     it("gives Mistral calls the nine-character ids its templates require", () => {
         const result = run({ family: "mistral-tekken", text: "[TOOL_CALLS]special_function[ARGS]{\"arg1\": 1}", expected: {} }, 4);
         expect(result.calls[0]!.id).toMatch(/^[a-zA-Z0-9]{9}$/);
