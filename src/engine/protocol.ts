@@ -67,12 +67,22 @@ export type GrammarSpec =
     | { kind: "json"; schema: Record<string, unknown> }
     | {
         kind: "toolCalls";
-        tools: Array<{ before: string; parameters: Record<string, unknown>; after: string }>;
+        tools: CallGrammar[];
         open: string;
         separator: string;
         close: string;
         parallel: boolean;
     };
+
+/**
+ * One tool's call in a grammar: its JSON arguments between `before` and `after`, or, for families that write each
+ * argument on its own (XML-style parameters, Python keyword arguments), its `fields` joined by `fieldSeparator`
+ * (required ones always, optional ones where the model writes them), each a value between the field's own texts:
+ * bare text (`text`: no `<` in it) or JSON matching the field's schema.
+ */
+export type CallGrammar =
+    | { before: string; parameters: Record<string, unknown>; after: string }
+    | { before: string; after: string; fieldSeparator: string; fields: Array<{ before: string; after: string; schema: Record<string, unknown>; text: boolean; optional: boolean }> };
 
 export type GenerationParams = {
     /** Text to evaluate; special tokens in it (`<|im_start|>`) are parsed as such. */

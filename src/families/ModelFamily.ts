@@ -27,6 +27,17 @@ export type ParseContext = {
     endToken: string | null;
 };
 
+/**
+ * How a family writes each argument of a call on its own (XML-style parameters, Python keyword arguments): the
+ * text around each argument's value (the call's own text is `call` of the shape), and between arguments; string values bare (`bareStrings`)
+ * or as JSON strings.
+ */
+export type CallFieldsShape = {
+    field(key: string): { before: string; after: string };
+    separator: string;
+    bareStrings: boolean;
+};
+
 /** A forced call in the family's own syntax: literal text around each call's JSON arguments. */
 export type CallGrammarShape = {
     /** Before the first call. */
@@ -39,6 +50,8 @@ export type CallGrammarShape = {
     parallel?: boolean;
     /** Text before and after one call's JSON arguments. */
     call(name: string): { before: string; after: string };
+    /** Instead of JSON arguments: each argument written on its own. */
+    fields?: CallFieldsShape;
 };
 
 export type ReasoningEffort = "none" | "minimal" | "low" | "medium" | "high";

@@ -5,7 +5,7 @@
  * (`<minimax:tool_call>\n<invoke name="name">\n<parameter name="key">value</parameter>\n</invoke>`) and GLM 4.5/4.6
  * (`<tool_call>name\n<arg_key>key</arg_key>\n<arg_value>value</arg_value>\n</tool_call>`).
  */
-import type { ModelFamily, ParsedCall } from "./ModelFamily.js";
+import type { CallGrammarShape, ModelFamily, ParsedCall } from "./ModelFamily.js";
 import { afterReasoning, argumentsFromParameters, contentAndCalls, parameterValueJson, skipWhitespace, type CallsReader } from "./parsing.js";
 import { thinkMarkers } from "./hermes.js";
 
@@ -89,7 +89,13 @@ function xmlCalls(syntax: XmlCallSyntax): CallsReader {
     };
 }
 
-function xmlFamily(family: Omit<ModelFamily, "parse" | "reasons"> & { syntax: XmlCallSyntax; reasoning: [string, string] | null }): ModelFamily {
+/** A forced call written with each argument as its own XML element (string values bare). */
+function xmlGrammar(open: string, close: string, separator: string, call: (name: string) => { before: string; after: string },
+    field: (key: string) => { before: string; after: string }): CallGrammarShape {
+    return { open, close, separator, call, fields: { field, separator: "", bareStrings: true } };
+}
+
+function xmlFamily(family: Omit<ModelFamily, "parse" | "reasons"> & { syntax: XmlCallSyntax; reasoning: [string, string] | null; callGrammar: CallGrammarShape }): ModelFamily {
     const calls = xmlCalls(family.syntax);
     const { syntax, reasoning, ...rest } = family;
     return {
@@ -98,8 +104,6 @@ function xmlFamily(family: Omit<ModelFamily, "parse" | "reasons"> & { syntax: Xm
         ...(reasoning ? { reasoningOpen: reasoning[0] } : {}),
         parse: (text, context) => afterReasoning(text, context, reasoning,
             (answer) => contentAndCalls(answer, context, [...syntax.blockOpen, syntax.invoke.source.startsWith("<function=") ? "<function=" : syntax.blockOpen[0]!], calls)),
-        // Values are not JSON here: forced calls fall back to the JSON `<tool_call>` convention's grammar.
-        callGrammar: null
     };
 }
 
@@ -108,7 +112,9 @@ export const qwen3CoderFamily = xmlFamily({
     name: "Qwen3-Coder / Qwen3.5 / Nemotron 3 (<function=name><parameter=key>)",
     detect: (template) => template.includes("<function=") && template.includes("<parameter=") && template.includes("<tool_call>"),
     reasoning: null,
-    syntax: { blockOpen: ["<tool_call>"], blockClose: "</tool_call>", invoke: /<function=([^>\n]+)>/, invokeClose: "</function>", parameter: /<parameter=([^>\n]+)>/, parameterClose: "</parameter>", trimValue: true, invokeWithoutBlock: true }
+    syntax: { blockOpen: ["<tool_call>"], blockClose: "</tool_call>", invoke: /<function=([^>\n]+)>/, invokeClose: "</function>", parameter: /<parameter=([^>\n]+)>/, parameterClose: "</parameter>", trimValue: true, invokeWithoutBlock: true },
+    callGrammar: xmlGrammar("", "", "\n", (name) => ({ before: `<tool_call>\n<function=${name}>\n`, after: "</function>\n</tool_call>" }),
+        (key) => ({ before: `<parameter=${key}>\n`, after: "\n</parameter>\n" }))
 });
 
 export const qwen3CoderReasoningFamily: ModelFamily = {
@@ -128,6 +134,8 @@ export const seedOssFamily = xmlFamily({
     reasoning: ["<seed:think>", "</seed:think>"],
     endTokens: ["<seed:eos>"],
     syntax: { blockOpen: ["<seed:tool_call>"], blockClose: "</seed:tool_call>", invoke: /<function=([^>\n]+)>/, invokeClose: "</function>", parameter: /<parameter=([^>\n]+)>/, parameterClose: "</parameter>", trimValue: true },
+    callGrammar: xmlGrammar("", "", "\n", (name) => ({ before: `<seed:tool_call>\n<function=${name}>\n`, after: "</function>\n</seed:tool_call>" }),
+        (key) => ({ before: `<parameter=${key}>`, after: "</parameter>\n" })),
     reasoningVariables: (effort) => (effort === "none" ? { thinking_budget: 0 } : {})
 });
 
@@ -136,7 +144,9 @@ export const miniMaxFamily = xmlFamily({
     name: "MiniMax M2 (think, <minimax:tool_call><invoke>)",
     detect: (template) => template.includes("<minimax:tool_call>"),
     reasoning: thinkMarkers,
-    syntax: { blockOpen: ["<minimax:tool_call>"], blockClose: "</minimax:tool_call>", invoke: /<invoke name="([^"]+)">/, invokeClose: "</invoke>", parameter: /<parameter name="([^"]+)">/, parameterClose: "</parameter>", trimValue: false }
+    syntax: { blockOpen: ["<minimax:tool_call>"], blockClose: "</minimax:tool_call>", invoke: /<invoke name="([^"]+)">/, invokeClose: "</invoke>", parameter: /<parameter name="([^"]+)">/, parameterClose: "</parameter>", trimValue: false },
+    callGrammar: xmlGrammar("<minimax:tool_call>\n", "</minimax:tool_call>", "", (name) => ({ before: `<invoke name="${name}">\n`, after: "</invoke>\n" }),
+        (key) => ({ before: `<parameter name="${key}">`, after: "</parameter>\n" }))
 });
 
 export const glmFamily = xmlFamily({
@@ -145,5 +155,7 @@ export const glmFamily = xmlFamily({
     detect: (template) => template.includes("<arg_key>"),
     reasoning: thinkMarkers,
     endTokens: ["<|user|>", "<|observation|>"],
-    syntax: { blockOpen: ["<tool_call>"], blockClose: "</tool_call>", invoke: /([^<\n]+)(?=\n|<)/, invokeClose: null, parameter: /<arg_key>([^<]*)<\/arg_key>\s*<arg_value>/, parameterClose: "</arg_value>", trimValue: false }
+    syntax: { blockOpen: ["<tool_call>"], blockClose: "</tool_call>", invoke: /([^<\n]+)(?=\n|<)/, invokeClose: null, parameter: /<arg_key>([^<]*)<\/arg_key>\s*<arg_value>/, parameterClose: "</arg_value>", trimValue: false },
+    callGrammar: xmlGrammar("", "", "\n", (name) => ({ before: `<tool_call>${name}\n`, after: "</tool_call>" }),
+        (key) => ({ before: `<arg_key>${key}</arg_key>\n<arg_value>`, after: "</arg_value>\n" }))
 });

@@ -3,12 +3,12 @@
  * rendered prompt (reasoning switches and template variables applied), the grammar of a forced call in the
  * family's own syntax or of structured output, and the family parser's settings.
  */
-import type { GrammarSpec } from "../engine/protocol.js";
+import type { CallGrammar, GrammarSpec } from "../engine/protocol.js";
 import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
 import { InvalidRequest } from "../errors.js";
 import type { OutputParserOptions } from "../families/FamilyOutputParser.js";
 import { hermesCallGrammar, hermesFamily } from "../families/hermes.js";
-import type { CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
+import type { CallFieldsShape, CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
 import { resolveFamily } from "../families/resolveFamily.js";
 import { renderChatPrompt, type TemplateSource } from "./chatPrompt.js";
 import type { ChatRequest, ResponseFormat } from "./InferenceService.js";
@@ -44,9 +44,26 @@ function toolChoiceGrammar(request: ChatRequest, shape: CallGrammarShape): Gramm
         separator: shape.separator,
         close: shape.close,
         parallel: request.parallelToolCalls && toolChoice === "required" && shape.parallel !== false,
-        tools: chosen.map((tool) => ({
-            ...shape.call(tool.name),
-            parameters: grammarSchema(tool.parameters ?? { type: "object", properties: {} }, `tools[${tools.indexOf(tool)}].function.parameters`)
+        tools: chosen.map((tool) => {
+            const param = `tools[${tools.indexOf(tool)}].function.parameters`;
+            const parameters = grammarSchema(tool.parameters ?? { type: "object", properties: {} }, param);
+            return shape.fields ? fieldsGrammar(shape.call(tool.name), parameters, shape.fields, param) : { ...shape.call(tool.name), parameters };
+        })
+    };
+}
+
+/** A call whose arguments the family writes one by one: each property of the tool's schema as a field. */
+function fieldsGrammar(call: { before: string; after: string }, parameters: GrammarJsonSchema, shape: CallFieldsShape, param: string): CallGrammar {
+    const properties = (parameters["properties"] ?? {}) as Record<string, Record<string, unknown>>;
+    const required = new Set((parameters["required"] ?? []) as string[]);
+    return {
+        ...call,
+        fieldSeparator: shape.separator,
+        fields: Object.entries(properties).map(([key, schema]) => ({
+            ...shape.field(key),
+            schema: grammarSchema(schema, `${param}.properties.${key}`),
+            text: shape.bareStrings && schema["type"] === "string",
+            optional: !required.has(key)
         }))
     };
 }

@@ -57,13 +57,42 @@ export function prefixRules(grammar: string, prefix: string): string {
     }).join("\n");
 }
 
+/**
+ * Fields joined by a separator: the required ones in order, then each optional one where the model writes it.
+ * Without required fields, the first field written takes no separator.
+ */
+export function fieldSequence(fields: string[], optional: boolean[], separator: string): string {
+    const required = fields.filter((_, index) => !optional[index]);
+    const optionals = fields.filter((_, index) => optional[index]);
+    if (required.length > 0) return [required.join(` ${separator}`), ...optionals.map((field) => `( ${separator}${field} )?`)].join(" ");
+    if (optionals.length === 0) return "\"\"";
+    if (separator === "") return optionals.map((field) => `( ${field} )?`).join(" ");
+    const alternatives = optionals.map((field, index) => [field, ...optionals.slice(index + 1).map((next) => `( ${separator}${next} )?`)].join(" "));
+    return `( ${alternatives.join(" | ")} )?`;
+}
+
 async function buildGrammarText(llama: Llama, spec: GrammarSpec): Promise<string> {
     if (spec.kind === "json") return (await jsonRule(llama, spec.schema, "root"));
-    const rules: string[] = [];
+    const rules: string[] = ["bare-text ::= [^<]*"];
     const calls: string[] = [];
     for (const [index, tool] of spec.tools.entries()) {
-        rules.push(prefixRules(await jsonRule(llama, tool.parameters, "arguments"), `tool${index}-`));
-        calls.push(`${gbnfLiteral(tool.before)} tool${index}-arguments ${gbnfLiteral(tool.after)}`);
+        if ("parameters" in tool) {
+            rules.push(prefixRules(await jsonRule(llama, tool.parameters, "arguments"), `tool${index}-`));
+            calls.push(`${gbnfLiteral(tool.before)} tool${index}-arguments ${gbnfLiteral(tool.after)}`);
+            continue;
+        }
+        const fields: string[] = [];
+        for (const [fieldIndex, field] of tool.fields.entries()) {
+            let value = "bare-text";
+            if (!field.text) {
+                const prefix = `tool${index}-field${fieldIndex}-`;
+                rules.push(prefixRules(await jsonRule(llama, field.schema, "value"), prefix));
+                value = `${prefix}value`;
+            }
+            fields.push(`${gbnfLiteral(field.before)} ${value} ${gbnfLiteral(field.after)}`);
+        }
+        const body = fieldSequence(fields, tool.fields.map((field) => field.optional), tool.fieldSeparator === "" ? "" : `${gbnfLiteral(tool.fieldSeparator)} `);
+        calls.push(`${gbnfLiteral(tool.before)} ${body} ${gbnfLiteral(tool.after)}`);
     }
     const call = `call ::= ${calls.map((text) => `( ${text} )`).join(" | ")}`;
     const separator = spec.separator === "" ? "" : `${gbnfLiteral(spec.separator)} `;

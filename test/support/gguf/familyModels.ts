@@ -69,7 +69,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call><|im_end|>",
             answer: `${answerText}<|im_end|>`,
-            forced: `${hermesCall("Paris")}<|im_end|>`
+            forced: "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call><|im_end|>"
         }
     },
     "llama-3.1": {
@@ -189,6 +189,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             "<tool_call>", "</tool_call>", "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>"), bos: null, eos: "<|endoftext|>",
         scripts: {
             call: "\n<think>I need the weather tool.</think>\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",
+            forced: "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",
             reasoning: `\n<think>${reasoningText}</think>\n${answerText}<|user|>`
         }
     },
@@ -206,6 +207,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         specialTokens: { ...chatml, ...control("<|startoftext|>", "<|tool_call_start|>", "<|tool_call_end|>", "<|tool_list_start|>", "<|tool_list_end|>"), ...user("<think>", "</think>") }, bos: "<|startoftext|>", eos: "<|im_end|>",
         scripts: {
             call: "<|tool_call_start|>[get_weather(city=\"Paris\")]<|tool_call_end|><|im_end|>",
+            forced: "<|tool_call_start|>[get_weather(city=\"Paris\")]<|tool_call_end|><|im_end|>",
             reasoning: `<think>${reasoningText}</think>${answerText}<|im_end|>`
         }
     },
@@ -214,6 +216,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         specialTokens: control("<seed:bos>", "<seed:eos>", "<seed:think>", "</seed:think>", "<seed:tool_call>", "</seed:tool_call>"), bos: "<seed:bos>", eos: "<seed:eos>",
         scripts: {
             call: "<seed:think>I need the weather tool.</seed:think>\n<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call><seed:eos>",
+            forced: "<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call><seed:eos>",
             reasoning: `<seed:think>${reasoningText}</seed:think>\n${answerText}<seed:eos>`
         }
     },
@@ -222,6 +225,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         specialTokens: { ...control("]~!b[", "]~b]", "[e~["), ...user("<think>", "</think>", "<minimax:tool_call>", "</minimax:tool_call>") }, bos: "]~!b[", eos: "[e~[",
         scripts: {
             call: "I need the weather tool.\n</think>\n\n<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>[e~[",
+            forced: "<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>[e~[",
             reasoning: `${reasoningText}\n</think>\n\n${answerText}[e~[`
         }
     },

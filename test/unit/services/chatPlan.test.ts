@@ -66,9 +66,21 @@ describe("forced calls", () => {
         expect(first("Qwen-Qwen2.5-7B-Instruct.jinja")).toMatchObject({ before: "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", parallel: true });
     });
 
-    it("fall back to the <tool_call> convention, read as such, for families whose arguments are not JSON", () => {
-        const plan = planChat(header("Qwen3-Coder.jinja"), request({ tools, toolChoice: { name: "get_weather" } }));
-        expect(plan.grammar?.kind === "toolCalls" && plan.grammar.tools[0]!.before.startsWith("<tool_call>")).toBe(true);
-        expect(plan.reading.family.id).toBe("hermes");
+    it("write each argument on its own for families whose arguments are not JSON, required ones always", () => {
+        const twoParameters = [{ name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city"] } }];
+        const plan = planChat(header("Qwen3-Coder.jinja"), request({ tools: twoParameters, toolChoice: { name: "get_weather" } }));
+        expect(plan.reading.family.id).toBe("qwen3-coder");
+        const call = plan.grammar?.kind === "toolCalls" ? plan.grammar.tools[0]! : null;
+        expect(call).toMatchObject({
+            before: "<tool_call>\n<function=get_weather>\n",
+            after: "</function>\n</tool_call>",
+            fields: [
+                { before: "<parameter=city>\n", after: "\n</parameter>\n", text: true, optional: false },
+                { before: "<parameter=days>\n", after: "\n</parameter>\n", text: false, optional: true }
+            ]
+        });
+        const lfm2 = planChat(header("LFM2.5-8B-A1B.jinja"), request({ tools: twoParameters, toolChoice: "required" })).grammar;
+        expect(lfm2?.kind === "toolCalls" && lfm2.open).toBe("<|tool_call_start|>[");
+        expect(lfm2?.kind === "toolCalls" && lfm2.tools[0]).toMatchObject({ before: "get_weather(", fieldSeparator: ", ", fields: [{ before: "city=", text: false }, { before: "days=" }] });
     });
 });
