@@ -81,7 +81,14 @@ export type GrammarSpec =
  * bare text (`text`: no `<` in it) or JSON matching the field's schema.
  */
 export type CallGrammar =
-    | { before: string; parameters: Record<string, unknown>; after: string }
+    | {
+        before: string;
+        parameters: Record<string, unknown>;
+        after: string;
+        /** GBNF after `before` / after `after`, for what is not literal text (Mistral's optional nine-character ids). */
+        beforeRule?: string;
+        afterRule?: string;
+    }
     | { before: string; after: string; fieldSeparator: string; fields: Array<{ before: string; after: string; schema: Record<string, unknown>; text: boolean; optional: boolean }> };
 
 export type GenerationParams = {
@@ -92,6 +99,8 @@ export type GenerationParams = {
     stop: string[];
     sampling: SamplingParams;
     grammar: GrammarSpec | null;
+    /** Without `grammar`: a grammar that applies from the first `trigger` the model writes (tool_choice "auto"). */
+    lazyGrammar: { trigger: string; grammar: GrammarSpec } | null;
     /** Report each generated token's log-probability and this many alternatives; `null`: none. */
     logprobs: number | null;
     /** Added to the logits of these tokens (OpenAI's logit_bias); end-of-generation tokens cannot be biased. */

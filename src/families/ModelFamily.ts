@@ -48,8 +48,13 @@ export type CallGrammarShape = {
     close: string;
     /** Whether one answer may hold several calls (default true). */
     parallel?: boolean;
-    /** Text before and after one call's JSON arguments. */
-    call(name: string): { before: string; after: string };
+    /**
+     * The text every call in this syntax starts with (`<tool_call>`, `[TOOL_CALLS]`): with `tool_choice: "auto"`,
+     * the grammar applies from there on. Absent: calls under "auto" are not constrained.
+     */
+    trigger?: string;
+    /** Text before and after one call's JSON arguments (and GBNF for parts that are not literal). */
+    call(name: string): { before: string; after: string; beforeRule?: string; afterRule?: string };
     /** Instead of JSON arguments: each argument written on its own. */
     fields?: CallFieldsShape;
 };

@@ -51,7 +51,7 @@ export const commandR7bFamily: ModelFamily = {
     endTokens: ["<|END_OF_TURN_TOKEN|>"],
     parse: (text, context) => afterReasoning(text, context, ["<|START_THINKING|>", "<|END_THINKING|>"], (rest) => readAnswer(rest, context)),
     callGrammar: {
-        open: `${action[0]}[\n    `, separator: ",\n    ", close: `\n]${action[1]}`,
+        open: `${action[0]}[\n    `, separator: ",\n    ", close: `\n]${action[1]}`, trigger: action[0],
         call: (name) => ({ before: `{"tool_call_id": "0", "tool_name": ${JSON.stringify(name)}, "parameters": `, after: "}" })
     }
 };

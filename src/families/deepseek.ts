@@ -66,7 +66,7 @@ function deepSeekFamily(style: "r1" | "v3.1"): ModelFamily {
         detect: (template) => template.includes(callsBegin) && (style === "r1") === !/tool▁call▁begin｜>'\s*\+\s*tool\['function'\]\['name'\]/.test(template),
         parse: (text, context) => afterReasoning(text, context, thinkMarkers, (rest) => contentAndCalls(rest, context, [callsBegin], calls)),
         callGrammar: {
-            open: callsBegin, separator: "\n", close: callsEnd,
+            open: callsBegin, separator: "\n", close: callsEnd, trigger: callsBegin,
             call: (name) => style === "r1"
                 ? { before: `${callBegin}function${separator}${name}\n\`\`\`json\n`, after: `\n\`\`\`${callEnd}` }
                 : { before: `${callBegin}${name}${separator}`, after: callEnd }

@@ -42,7 +42,7 @@ export const functionaryV31Family: ModelFamily = {
     detect: (template) => template.includes("<function=") && template.includes("<|start_header_id|>"),
     endTokens: ["<|eot_id|>", "<|eom_id|>"],
     parse: (text, context) => contentAndCalls(text, context, ["<function=", "<|python_tag|>"], v31Calls),
-    callGrammar: { open: "", separator: "", close: "", call: (name) => ({ before: `<function=${name}>`, after: "</function>" }) }
+    callGrammar: { open: "", separator: "", close: "", trigger: "<function=", call: (name) => ({ before: `<function=${name}>`, after: "</function>" }) }
 };
 
 function readV32(text: string, context: Parameters<ModelFamily["parse"]>[1]): ParsedMessage {

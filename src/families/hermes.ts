@@ -2,7 +2,7 @@
  * Hermes 2 Pro / Hermes 3, Qwen 2.5, Granite 4.0 and SmolLM-style ChatML templates: each call is
  * `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`. Qwen3 (and QwQ) add `<think>` reasoning.
  */
-import type { ModelFamily } from "./ModelFamily.js";
+import type { CallGrammarShape, ModelFamily } from "./ModelFamily.js";
 import { afterReasoning, contentAndCalls, wrappedCalls } from "./parsing.js";
 
 export const toolCallOpen = "<tool_call>";
@@ -12,7 +12,8 @@ export const thinkMarkers: [string, string] = ["<think>", "</think>"];
 const hermesCalls = wrappedCalls(toolCallOpen, toolCallClose);
 
 /** The `<tool_call>` convention, shared with the fallback for templates no family claims. */
-export const hermesCallGrammar = {
+export const hermesCallGrammar: CallGrammarShape = {
+    trigger: toolCallOpen,
     open: "",
     separator: "\n",
     close: "",

@@ -29,7 +29,7 @@ export const granite33Family: ModelFamily = {
         const answer = closing === -1 ? withoutPartialMarker(body, ["</response>"], context.partial) : body.slice(0, closing);
         return { ...message, content: answer.trim() };
     },
-    callGrammar: { open: "<|tool_call|>[", separator: ", ", close: "]", call: (name) => ({ before: `{"name": ${JSON.stringify(name)}, "arguments": `, after: "}" }) },
+    callGrammar: { open: "<|tool_call|>[", separator: ", ", close: "]", trigger: "<|tool_call|>", call: (name) => ({ before: `{"name": ${JSON.stringify(name)}, "arguments": `, after: "}" }) },
     reasoningVariables: (effort: ReasoningEffort) => ({ thinking: effort !== "none" })
 };
 
@@ -51,7 +51,7 @@ export const apertusFamily: ModelFamily = {
     detect: (template) => template.includes("<|tools_prefix|>"),
     endTokens: ["<|assistant_end|>"],
     parse: (text, context) => afterReasoning(text, context, ["<|inner_prefix|>", "<|inner_suffix|>"], (rest) => contentAndCalls(rest, context, ["<|tools_prefix|>"], apertusCalls)),
-    callGrammar: { open: "<|tools_prefix|>[", separator: ", ", close: "]<|tools_suffix|>", call: (name) => ({ before: `{${JSON.stringify(name)}: `, after: "}" }) }
+    callGrammar: { open: "<|tools_prefix|>[", separator: ", ", close: "]<|tools_suffix|>", trigger: "<|tools_prefix|>", call: (name) => ({ before: `{${JSON.stringify(name)}: `, after: "}" }) }
 };
 
 const kimi = {
@@ -89,7 +89,7 @@ export const kimiK2Family: ModelFamily = {
     endTokens: ["<|im_end|>"],
     parse: (text, context) => afterReasoning(text, context, thinkMarkers, (rest) => contentAndCalls(rest, context, [kimi.sectionBegin], kimiCalls)),
     callGrammar: {
-        open: kimi.sectionBegin, separator: "", close: kimi.sectionEnd,
+        open: kimi.sectionBegin, separator: "", close: kimi.sectionEnd, trigger: kimi.sectionBegin,
         call: (name) => ({ before: `${kimi.callBegin}functions.${name}:0${kimi.argumentBegin}`, after: kimi.callEnd })
     }
 };

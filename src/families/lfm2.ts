@@ -29,7 +29,7 @@ export const lfm2Family: ModelFamily = {
     detect: (template) => template.includes("<|tool_list_start|>") || template.includes(open),
     parse: (text, context) => afterReasoning(text, context, thinkMarkers, (rest) => contentAndCalls(rest, context, [open], pythonCalls)),
     callGrammar: {
-        open: `${open}[`, separator: ", ", close: `]${close}`,
+        open: `${open}[`, separator: ", ", close: `]${close}`, trigger: open,
         call: (name) => ({ before: `${name}(`, after: ")" }),
         // Keyword arguments with JSON values: JSON strings, numbers and lists are Python literals too.
         fields: { field: (key) => ({ before: `${key}=`, after: "" }), separator: ", ", bareStrings: false }

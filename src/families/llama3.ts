@@ -50,7 +50,7 @@ export const llama3Family: ModelFamily = {
     endTokens: ["<|eot_id|>", "<|eom_id|>"],
     parse: readLlama3,
     callGrammar: {
-        open: "", separator: "", close: "", parallel: false,
+        open: "", separator: "", close: "", parallel: false, trigger: "{\"name\"",
         call: (name) => ({ before: `{"name": ${JSON.stringify(name)}, "parameters": `, after: "}" })
     }
 };

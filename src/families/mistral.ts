@@ -9,6 +9,7 @@ import type { ModelFamily, ParsedCall } from "./ModelFamily.js";
 import { afterReasoning, argumentsEntry, contentAndCalls, jsonObjectCall, jsonValueEnd, listCalls, skipWhitespace, type CallsReader } from "./parsing.js";
 
 const toolCalls = "[TOOL_CALLS]";
+const callIdRule = "[a-zA-Z0-9]{9}";
 
 const nemoCalls = listCalls(toolCalls, (text, index, context) =>
     jsonObjectCall(text, index, !context.partial, { name: ["name"], arguments: ["arguments", "parameters"], id: ["id"] }));
@@ -47,8 +48,9 @@ export const mistralTekkenFamily: ModelFamily = {
     newCallId: newAlphanumericCallId,
     callIdPattern: /^[a-zA-Z0-9]{9}$/,
     callGrammar: {
-        open: "", separator: "", close: "",
-        call: (name) => ({ before: `${toolCalls}${name}[ARGS]`, after: "" })
+        open: "", separator: "", close: "", trigger: toolCalls,
+        // Small 3.2 writes a call id before the arguments; Devstral and Magistral do not.
+        call: (name) => ({ before: `${toolCalls}${name}`, beforeRule: `( "[CALL_ID]" ${callIdRule} )? "[ARGS]"`, after: "" })
     }
 };
 
@@ -61,7 +63,7 @@ export const mistralNemoFamily: ModelFamily = {
     newCallId: newAlphanumericCallId,
     callIdPattern: /^[a-zA-Z0-9]{9}$/,
     callGrammar: {
-        open: `${toolCalls}[`, separator: ", ", close: "]",
-        call: (name) => ({ before: `{"name": ${JSON.stringify(name)}, "arguments": `, after: "}" })
+        open: `${toolCalls}[`, separator: ", ", close: "]", trigger: toolCalls,
+        call: (name) => ({ before: `{"name": ${JSON.stringify(name)}, "arguments": `, after: "", afterRule: `( ", \\"id\\": \\"" ${callIdRule} "\\"" )? "}"` })
     }
 };

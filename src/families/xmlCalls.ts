@@ -92,7 +92,9 @@ function xmlCalls(syntax: XmlCallSyntax): CallsReader {
 /** A forced call written with each argument as its own XML element (string values bare). */
 function xmlGrammar(open: string, close: string, separator: string, call: (name: string) => { before: string; after: string },
     field: (key: string) => { before: string; after: string }): CallGrammarShape {
-    return { open, close, separator, call, fields: { field, separator: "", bareStrings: true } };
+    // Every call starts with the block's opening marker: the call's own text or the run's opening.
+    const trigger = /^<[^>\n]+>/.exec(open || call("x").before)![0];
+    return { open, close, separator, call, trigger, fields: { field, separator: "", bareStrings: true } };
 }
 
 function xmlFamily(family: Omit<ModelFamily, "parse" | "reasons"> & { syntax: XmlCallSyntax; reasoning: [string, string] | null; callGrammar: CallGrammarShape }): ModelFamily {

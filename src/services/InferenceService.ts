@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequest, WrongModelType } from "../errors.js";
 import type { GenerationEvent } from "../engine/EngineProcess.js";
-import type { GrammarSpec, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
+import type { GenerationParams, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
 import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
@@ -138,15 +138,15 @@ export class InferenceService {
     async chat(request: ChatRequest): Promise<CompletionRun> {
         const lease = await this.leaseFor(request.model, "llm", "chat completions", request.ttlSeconds);
         return this.releasingOnFailure(lease, () => {
-            const { prompt, grammar, reading } = planChat(lease.instance.entry.header, request);
-            return this.run(lease, prompt, grammar, request, "messages", reading);
+            const { prompt, grammar, lazyGrammar, reading } = planChat(lease.instance.entry.header, request);
+            return this.run(lease, prompt, { grammar, lazyGrammar }, request, "messages", reading);
         });
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
         const lease = await this.leaseFor(request.model, "llm", "text completions", request.ttlSeconds);
         const family = resolveFamily(lease.instance.entry.header.chatTemplate);
-        return this.releasingOnFailure(lease, () => this.run(lease, request.prompt, responseFormatGrammar(request.responseFormat), request, "prompt",
+        return this.releasingOnFailure(lease, () => this.run(lease, request.prompt, { grammar: responseFormatGrammar(request.responseFormat), lazyGrammar: null }, request, "prompt",
             { family, split: false, parser: { startsInReasoning: false, readCalls: false, tools: [] } }, false));
     }
 
@@ -190,14 +190,14 @@ export class InferenceService {
         }
     }
 
-    private async run(lease: Lease, prompt: string, grammar: GrammarSpec | null, request: GenerationRequest, promptParam: string,
+    private async run(lease: Lease, prompt: string, constraint: Pick<GenerationParams, "grammar" | "lazyGrammar">, request: GenerationRequest, promptParam: string,
         output: OutputReading, keepControlTokens = output.family !== genericFamily): Promise<CompletionRun> {
         const generation = await lease.instance.engine.generate({
             prompt,
             maxTokens: request.maxTokens,
             stop: request.stop,
             sampling: { ...defaultSampling, seed: randomInt(2 ** 31), ...withoutUndefined(request.sampling) },
-            grammar,
+            ...constraint,
             logprobs: request.logprobs,
             logitBias: Object.entries(request.logitBias).map(([token, bias]) => [Number(token), bias]),
             reusePromptCache: request.cachePrompt,

@@ -82,7 +82,22 @@ export type OutputReading = { family: ModelFamily; parser: OutputParserOptions; 
 const thinkOpen = "<think>";
 
 
-export type ChatPlan = { prompt: string; grammar: GrammarSpec | null; reading: OutputReading };
+export type ChatPlan = { prompt: string; grammar: GrammarSpec | null; lazyGrammar: { trigger: string; grammar: GrammarSpec } | null; reading: OutputReading };
+
+/**
+ * Under `tool_choice: "auto"`, the call grammar applies once the model writes its family's call marker. Tools whose
+ * schemas a grammar cannot enforce leave calls unconstrained rather than failing a request that may not call.
+ */
+function lazyCallGrammar(request: ChatRequest, shape: CallGrammarShape): ChatPlan["lazyGrammar"] {
+    if (shape.trigger === undefined) return null;
+    try {
+        const grammar = toolChoiceGrammar({ ...request, toolChoice: "required" }, shape);
+        return grammar === null ? null : { trigger: shape.trigger, grammar };
+    } catch (error) {
+        if (error instanceof InvalidRequest) return null;
+        throw error;
+    }
+}
 
 export function planChat(header: TemplateSource, request: ChatRequest): ChatPlan {
     const family = resolveFamily(header.chatTemplate);
@@ -103,5 +118,6 @@ export function planChat(header: TemplateSource, request: ChatRequest): ChatPlan
         split: request.splitMessage,
         parser: { startsInReasoning: reasoningOpen !== undefined && prompt.trimEnd().endsWith(reasoningOpen), readCalls: toolsActive, tools: request.tools }
     };
-    return { prompt, grammar, reading };
+    const lazyGrammar = toolsActive && request.toolChoice === "auto" && grammar === null ? lazyCallGrammar(request, forcedShape ?? hermesCallGrammar) : null;
+    return { prompt, grammar, lazyGrammar, reading };
 }

@@ -141,6 +141,21 @@ describe.each(Object.keys(familyModels))("%s", (key) => {
     }
 });
 
+it("constrains a call under tool_choice auto from the family's call marker on (a lazy grammar)", async () => {
+    const response = await postJson(`${server.url}/v1/chat/completions`,
+        { model: "qwen2.5-call", messages: question, tools, max_tokens: 200, logprobs: true, top_logprobs: 8, temperature: 0 });
+    const body = await response.json();
+    expect(body.choices[0].message.tool_calls[0].function.name).toBe("get_weather");
+    const entries = body.choices[0].logprobs.content as Array<{ token: string; top_logprobs: Array<{ token: string; logprob: number }> }>;
+    const possible = (index: number) => entries[index]!.top_logprobs.filter((alternative) => alternative.logprob > -9000).map((alternative) => alternative.token);
+    expect(entries[0]!.token).toBe("<tool_call>");
+    // At temperature 0 the log-probabilities are the model's own: before the marker any token could come; right
+    // after it, only what continues the call syntax.
+    expect(possible(0).some((token) => !token.startsWith("\n"))).toBe(true);
+    expect(possible(1).length).toBeGreaterThan(0);
+    expect(possible(1).every((token) => "\n{\"name\": \"".startsWith(token) || token.startsWith("\n{\"name\": \""))).toBe(true);
+});
+
 it("prepared a model for every family case", () => {
     expect(models.length).toBeGreaterThan(40);
 });

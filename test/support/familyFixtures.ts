@@ -29,7 +29,10 @@ export async function familyModelsFolder(keys: string[] = Object.keys(familyMode
             const file = path.join(cache, `${id}-${digest}.gguf`);
             if (!existsSync(file)) {
                 const partial = `${file}.${process.pid}.partial`;
-                await writeScriptedModel(partial, { name: id, chatTemplate, specialTokens: spec.specialTokens, bos: spec.bos, eos: spec.eos, script });
+                await writeScriptedModel(partial, {
+                    name: id, chatTemplate, specialTokens: spec.specialTokens, bos: spec.bos, eos: spec.eos, script,
+                    ...(spec.extraTokenIds ? { extraTokenIds: spec.extraTokenIds } : {})
+                });
                 await rename(partial, file);
             }
             await placeModel(folder, `lmhost-families/${id}/${id}.gguf`, file);

@@ -8,6 +8,7 @@ import type { BatchAssembler } from "./BatchAssembler.js";
 import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { reportableLogprob } from "./reportableLogprob.js";
+import { LazyGrammar } from "./LazyGrammar.js";
 import { SequencePool } from "./SequencePool.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
 
@@ -62,14 +63,13 @@ export class LlmHost {
             callbacks.failed({ kind: "contextLengthExceeded", promptTokens: promptTokens.length, contextLength: this.contextLength });
             return;
         }
-        let grammarState: LlamaGrammarEvaluationState | undefined;
-        if (params.grammar !== null) {
-            try {
-                grammarState = new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.grammars.get(params.grammar) });
-            } catch (error) {
-                callbacks.failed({ kind: "invalidGrammar", message: error instanceof Error ? error.message : String(error) });
-                return;
-            }
+        let grammarState: LlamaGrammarEvaluationState | LazyGrammar | undefined;
+        try {
+            if (params.grammar !== null) grammarState = new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.grammars.get(params.grammar) });
+            else if (params.lazyGrammar !== null) grammarState = new LazyGrammar(this.model, await this.grammars.get(params.lazyGrammar.grammar), params.lazyGrammar.trigger);
+        } catch (error) {
+            callbacks.failed({ kind: "invalidGrammar", message: error instanceof Error ? error.message : String(error) });
+            return;
         }
         callbacks.accepted(promptTokens.length);
         let sequence: LlamaContextSequence;
@@ -158,7 +158,8 @@ export class LlmHost {
     }
 
     private async runGeneration(sequence: LlamaContextSequence, promptTokens: Token[], params: GenerationParams,
-        grammarState: LlamaGrammarEvaluationState | undefined, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
+        grammarState: LlamaGrammarEvaluationState | LazyGrammar | undefined, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
+        const lazy = grammarState instanceof LazyGrammar ? grammarState : null;
         const cachedTokens = await this.prepareSequence(sequence, promptTokens, params.reusePromptCache);
         const { sampling } = params;
         const recentTokens = promptTokens.slice(-penaltyWindow);
@@ -196,7 +197,7 @@ export class LlmHost {
                 presencePenalty: sampling.presencePenalty,
                 frequencyPenalty: sampling.frequencyPenalty
             },
-            grammarEvaluationState: grammarState,
+            grammarEvaluationState: lazy?.current ?? (grammarState as LlamaGrammarEvaluationState | undefined),
             tokenBias: this.tokenBias(params.logitBias),
             // The turn's end is decided here, from the family's end set, not from the binding's single guess.
             yieldEogToken: true
@@ -213,7 +214,9 @@ export class LlmHost {
                 completionTokens++;
                 recentTokens.push(token);
                 if (recentTokens.length > penaltyWindow) recentTokens.shift();
-                const text = stops.push(decoder.push(token));
+                const tokenText = decoder.push(token);
+                lazy?.push(token, tokenText);
+                const text = stops.push(tokenText);
                 const confidence = (output as { confidence?: number }).confidence;
                 const probabilities = (output as { probabilities?: Map<Token, number> }).probabilities;
                 const logprob = confidence === undefined ? undefined : this.describeToken(token, confidence, probabilities, top);

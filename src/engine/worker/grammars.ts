@@ -78,7 +78,7 @@ async function buildGrammarText(llama: Llama, spec: GrammarSpec): Promise<string
     for (const [index, tool] of spec.tools.entries()) {
         if ("parameters" in tool) {
             rules.push(prefixRules(await jsonRule(llama, tool.parameters, "arguments"), `tool${index}-`));
-            calls.push(`${gbnfLiteral(tool.before)} tool${index}-arguments ${gbnfLiteral(tool.after)}`);
+            calls.push(`${gbnfLiteral(tool.before)} ${tool.beforeRule ?? ""} tool${index}-arguments ${gbnfLiteral(tool.after)} ${tool.afterRule ?? ""}`);
             continue;
         }
         const fields: string[] = [];

@@ -20,6 +20,8 @@ export type FamilyModelSpec = {
     scripts: Partial<Record<FamilyCase, string>>;
     /** Template variables the cases need (a template that reasons only when asked). */
     variables?: Record<string, unknown>;
+    /** Header keys naming special tokens (`tokenizer.ggml.eot_token_id`), as the real GGUF sets them. */
+    extraTokenIds?: Record<string, string>;
 };
 
 export const answerText = "It is sunny in Paris.";
@@ -100,7 +102,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             call: "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}, \"id\": \"a1b2c3d4e\"}]</s>",
             parallel: "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}, \"id\": \"a1b2c3d4e\"}, {\"name\": \"get_weather\", \"arguments\": {\"city\": \"London\"}, \"id\": \"f5g6h7i8j\"}]</s>",
             answer: `${answerText}</s>`,
-            forced: "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]</s>"
+            forced: "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}, \"id\": \"a1b2c3d4e\"}]</s>"
         }
     },
     "mistral-small-3.2": {
@@ -187,6 +189,8 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         family: "glm-4.5", template: "GLM-4.6.jinja",
         specialTokens: control("<|endoftext|>", "[gMASK]", "<sop>", "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>", "<think>", "</think>",
             "<tool_call>", "</tool_call>", "<arg_key>", "</arg_key>", "<arg_value>", "</arg_value>"), bos: null, eos: "<|endoftext|>",
+        // llama.cpp's GLM 4.5 conversion marks <|user|> as end of turn and <|observation|> as end of message.
+        extraTokenIds: { "tokenizer.ggml.eot_token_id": "<|user|>", "tokenizer.ggml.eom_token_id": "<|observation|>" },
         scripts: {
             call: "\n<think>I need the weather tool.</think>\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",
             forced: "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",

@@ -58,9 +58,11 @@ describe("forced calls", () => {
         const first = (template: string) => {
             const grammar = forced(template);
             if (grammar?.kind !== "toolCalls") throw new Error("no call grammar");
-            return { open: grammar.open, before: grammar.tools[0]!.before, after: grammar.tools[0]!.after, parallel: grammar.parallel };
+            const call = grammar.tools[0]!;
+            return { open: grammar.open, before: call.before, after: call.after, parallel: grammar.parallel, ...("beforeRule" in call ? { beforeRule: call.beforeRule } : {}) };
         };
-        expect(first("Mistral-Small-3.2-24B-Instruct-2506.jinja")).toMatchObject({ open: "", before: "[TOOL_CALLS]get_weather[ARGS]", after: "" });
+        expect(first("Mistral-Small-3.2-24B-Instruct-2506.jinja")).toMatchObject({ open: "", before: "[TOOL_CALLS]get_weather", after: "" });
+        expect(first("Mistral-Small-3.2-24B-Instruct-2506.jinja").beforeRule).toContain("[CALL_ID]");
         expect(first("openai-gpt-oss-120b.jinja")).toMatchObject({ before: "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>", parallel: false });
         expect(first("meta-llama-Llama-3.1-8B-Instruct.jinja")).toMatchObject({ before: "{\"name\": \"get_weather\", \"parameters\": ", parallel: false });
         expect(first("Qwen-Qwen2.5-7B-Instruct.jinja")).toMatchObject({ before: "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", parallel: true });
