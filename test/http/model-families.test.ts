@@ -156,6 +156,14 @@ it("constrains a call under tool_choice auto from the family's call marker on (a
     expect(possible(1).every((token) => "\n{\"name\": \"".startsWith(token) || token.startsWith("\n{\"name\": \""))).toBe(true);
 });
 
+it.each(["/v1/completions", "/api/v0/completions"])("ends a text completion where the family's turn ends, not at gpt-oss's <|end|> (%s)", async (path) => {
+    const response = await postJson(`${server.url}${path}`, { model: "gpt-oss-reasoning", prompt: "<|start|>user<|message|>Weather?<|end|><|start|>assistant", max_tokens: 200 });
+    const body = await response.json();
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.choices[0].text).toContain(`<|end|><|start|>assistant<|channel|>final<|message|>${answerText}`);
+    expect(body.choices[0].finish_reason).toBe("stop");
+});
+
 it("prepared a model for every family case", () => {
     expect(models.length).toBeGreaterThan(40);
 });

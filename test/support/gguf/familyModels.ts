@@ -54,7 +54,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
     },
     "hermes-3": {
         family: "hermes", template: "NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja", specialTokens: { ...chatml, ...user("<tool_call>", "</tool_call>") }, bos: null, eos: "<|im_end|>",
-        scripts: { call: `${hermesCall("Paris")}<|im_end|>`, answer: `${answerText}<|im_end|>` }
+        scripts: { call: `${hermesCall("Paris")}<|im_end|>`, answer: `${answerText}<|im_end|>`, forced: `${hermesCall("Paris")}<|im_end|>` }
     },
     qwen3: {
         family: "qwen3", template: "Qwen-Qwen3-0.6B.jinja", specialTokens: { ...chatml, ...user("<tool_call>", "</tool_call>", "<think>", "</think>") }, bos: null, eos: "<|im_end|>",
@@ -74,6 +74,14 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             forced: "<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call><|im_end|>"
         }
     },
+    "qwen3.5": {
+        family: "qwen3-coder-reasoning", template: "Qwen3.5-4B.jinja", specialTokens: { ...chatml, ...user("<tool_call>", "</tool_call>", "<think>", "</think>") }, bos: null, eos: "<|im_end|>",
+        scripts: {
+            call: "I need the weather tool.\n</think>\n\n<tool_call>\n<function=get_weather>\n<parameter=city>\nParis\n</parameter>\n</function>\n</tool_call><|im_end|>",
+            answer: `No tool needed.\n</think>\n\n${answerText}<|im_end|>`,
+            reasoning: `${reasoningText}\n</think>\n\n${answerText}<|im_end|>`
+        }
+    },
     "llama-3.1": {
         family: "llama3", template: "meta-llama-Llama-3.1-8B-Instruct.jinja", specialTokens: llama3, bos: "<|begin_of_text|>", eos: "<|eot_id|>",
         scripts: {
@@ -89,7 +97,10 @@ export const familyModels: Record<string, FamilyModelSpec> = {
     },
     "llama-3.2": {
         family: "llama3", template: "meta-llama-Llama-3.2-3B-Instruct.jinja", specialTokens: llama3, bos: "<|begin_of_text|>", eos: "<|eot_id|>",
-        scripts: { call: "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>", answer: `${answerText}<|eot_id|>` }
+        scripts: {
+            call: "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>", answer: `${answerText}<|eot_id|>`,
+            forced: "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}<|eot_id|>"
+        }
     },
     "llama-3.3": {
         family: "llama3", template: "meta-llama-Llama-3.3-70B-Instruct.jinja", specialTokens: llama3, bos: "<|begin_of_text|>", eos: "<|eot_id|>",
@@ -116,17 +127,22 @@ export const familyModels: Record<string, FamilyModelSpec> = {
     },
     devstral: {
         family: "mistral-tekken", template: "unsloth-mistral-Devstral-Small-2507.jinja", specialTokens: mistralTekken, bos: "<s>", eos: "</s>",
-        scripts: { call: "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Paris\"}</s>", answer: `${answerText}</s>` }
+        scripts: { call: "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Paris\"}</s>", answer: `${answerText}</s>`, forced: "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Paris\"}</s>" }
     },
     "ministral-3-reasoning": {
         family: "mistral-tekken", template: "mistralai-Ministral-3-14B-Reasoning-2512.jinja", specialTokens: mistralTekken, bos: "<s>", eos: "</s>",
         scripts: {
             call: `[THINK]I need the weather tool.[/THINK][TOOL_CALLS]get_weather[ARGS]{"city": "Paris"}</s>`,
-            reasoning: `[THINK]${reasoningText}[/THINK]${answerText}</s>`
+            answer: `[THINK]No tool needed.[/THINK]${answerText}</s>`,
+            reasoning: `[THINK]${reasoningText}[/THINK]${answerText}</s>`,
+            forced: "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Paris\"}</s>"
         }
     },
     "gpt-oss": {
         family: "gpt-oss", template: "openai-gpt-oss-120b.jinja", specialTokens: harmony, bos: "<|startoftext|>", eos: "<|return|>",
+        // llama.cpp takes the first end-of-turn name it meets in the vocabulary's hash map; for gpt-oss's that is
+        // <|end|>, which node-llama-cpp then treats as the end of generation. Set here so the model behaves so.
+        extraTokenIds: { "tokenizer.ggml.eot_token_id": "<|end|>" },
         scripts: {
             call: "<|channel|>analysis<|message|>I need the weather tool.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}<|call|>",
             answer: `<|channel|>final<|message|>${answerText}<|return|>`,
@@ -138,6 +154,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         family: "deepseek-r1", template: "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja", specialTokens: deepSeek, bos: "<｜begin▁of▁sentence｜>", eos: "<｜end▁of▁sentence｜>",
         scripts: {
             call: `I need the weather tool.\n</think>\n\n${r1Call}<｜end▁of▁sentence｜>`,
+            answer: `No tool needed.\n</think>\n\n${answerText}<｜end▁of▁sentence｜>`,
             reasoning: `${reasoningText}\n</think>\n\n${answerText}<｜end▁of▁sentence｜>`,
             forced: `${r1Call}<｜end▁of▁sentence｜>`
         }
@@ -150,7 +167,9 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         family: "deepseek-v3.1", template: "deepseek-ai-DeepSeek-V3.1.jinja", specialTokens: deepSeek, bos: "<｜begin▁of▁sentence｜>", eos: "<｜end▁of▁sentence｜>",
         scripts: {
             call: "I need the weather tool.</think><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{\"city\": \"Paris\"}<｜tool▁call▁end｜><｜tool▁calls▁end｜><｜end▁of▁sentence｜>",
-            reasoning: `${reasoningText}</think>${answerText}<｜end▁of▁sentence｜>`
+            answer: `No tool needed.</think>${answerText}<｜end▁of▁sentence｜>`,
+            reasoning: `${reasoningText}</think>${answerText}<｜end▁of▁sentence｜>`,
+            forced: "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{\"city\": \"Paris\"}<｜tool▁call▁end｜><｜tool▁calls▁end｜><｜end▁of▁sentence｜>"
         },
         variables: { thinking: true }
     },
@@ -160,7 +179,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
     },
     "functionary-v3.2": {
         family: "functionary-v3.2", template: "meetkai-functionary-medium-v3.2.jinja", specialTokens: llama3, bos: "<|begin_of_text|>", eos: "<|eot_id|>",
-        scripts: { call: "get_weather\n{\"city\": \"Paris\"}<|eot_id|>", answer: `all\n${answerText}<|eot_id|>` }
+        scripts: { call: "get_weather\n{\"city\": \"Paris\"}<|eot_id|>", answer: `all\n${answerText}<|eot_id|>`, forced: "get_weather\n{\"city\": \"Paris\"}<|eot_id|>" }
     },
     "command-r7b": {
         family: "command-r7b", template: "CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja",
@@ -169,7 +188,8 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "<|START_THINKING|>I need the weather tool.<|END_THINKING|><|START_ACTION|>[\n    {\"tool_call_id\": \"0\", \"tool_name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}\n]<|END_ACTION|><|END_OF_TURN_TOKEN|>",
             answer: `<|START_RESPONSE|>${answerText}<|END_RESPONSE|><|END_OF_TURN_TOKEN|>`,
-            reasoning: `<|START_THINKING|>${reasoningText}<|END_THINKING|><|START_RESPONSE|>${answerText}<|END_RESPONSE|><|END_OF_TURN_TOKEN|>`
+            reasoning: `<|START_THINKING|>${reasoningText}<|END_THINKING|><|START_RESPONSE|>${answerText}<|END_RESPONSE|><|END_OF_TURN_TOKEN|>`,
+            forced: "<|START_ACTION|>[\n    {\"tool_call_id\": \"0\", \"tool_name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}\n]<|END_ACTION|><|END_OF_TURN_TOKEN|>"
         }
     },
     "granite-3.3": {
@@ -177,13 +197,15 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         specialTokens: control("<|end_of_text|>", "<|start_of_role|>", "<|end_of_role|>", "<|tool_call|>"), bos: null, eos: "<|end_of_text|>",
         scripts: {
             call: "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]<|end_of_text|>",
+            answer: `${answerText}<|end_of_text|>`,
+            forced: "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]<|end_of_text|>",
             reasoning: `<think>${reasoningText}</think><response>${answerText}</response><|end_of_text|>`
         }
     },
     "granite-4.0": {
         family: "hermes", template: "ibm-granite-granite-4.0.jinja",
         specialTokens: { ...control("<|end_of_text|>", "<|start_of_role|>", "<|end_of_role|>"), ...user("<tool_call>", "</tool_call>") }, bos: null, eos: "<|end_of_text|>",
-        scripts: { call: `${hermesCall("Paris")}<|end_of_text|>`, answer: `${answerText}<|end_of_text|>` }
+        scripts: { call: `${hermesCall("Paris")}<|end_of_text|>`, answer: `${answerText}<|end_of_text|>`, forced: `${hermesCall("Paris")}<|end_of_text|>` }
     },
     "glm-4.6": {
         family: "glm-4.5", template: "GLM-4.6.jinja",
@@ -194,6 +216,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "\n<think>I need the weather tool.</think>\n<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",
             forced: "<tool_call>get_weather\n<arg_key>city</arg_key>\n<arg_value>Paris</arg_value>\n</tool_call><|observation|>",
+            answer: `\n<think></think>\n${answerText}<|user|>`,
             reasoning: `\n<think>${reasoningText}</think>\n${answerText}<|user|>`
         }
     },
@@ -203,7 +226,8 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             "<|tool_calls_section_end|>", "<|tool_call_begin|>", "<|tool_call_argument_begin|>", "<|tool_call_end|>"), bos: "[BOS]", eos: "<|im_end|>",
         scripts: {
             call: "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|><|tool_calls_section_end|><|im_end|>",
-            answer: `${answerText}<|im_end|>`
+            answer: `${answerText}<|im_end|>`,
+            forced: "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|><|tool_calls_section_end|><|im_end|>"
         }
     },
     lfm2: {
@@ -212,6 +236,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "<|tool_call_start|>[get_weather(city=\"Paris\")]<|tool_call_end|><|im_end|>",
             forced: "<|tool_call_start|>[get_weather(city=\"Paris\")]<|tool_call_end|><|im_end|>",
+            answer: `${answerText}<|im_end|>`,
             reasoning: `<think>${reasoningText}</think>${answerText}<|im_end|>`
         }
     },
@@ -221,6 +246,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "<seed:think>I need the weather tool.</seed:think>\n<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call><seed:eos>",
             forced: "<seed:tool_call>\n<function=get_weather>\n<parameter=city>Paris</parameter>\n</function>\n</seed:tool_call><seed:eos>",
+            answer: `<seed:think>No tool needed.</seed:think>\n${answerText}<seed:eos>`,
             reasoning: `<seed:think>${reasoningText}</seed:think>\n${answerText}<seed:eos>`
         }
     },
@@ -230,6 +256,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
         scripts: {
             call: "I need the weather tool.\n</think>\n\n<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>[e~[",
             forced: "<minimax:tool_call>\n<invoke name=\"get_weather\">\n<parameter name=\"city\">Paris</parameter>\n</invoke>\n</minimax:tool_call>[e~[",
+            answer: `No tool needed.\n</think>\n\n${answerText}[e~[`,
             reasoning: `${reasoningText}\n</think>\n\n${answerText}[e~[`
         }
     },
@@ -245,6 +272,6 @@ export const familyModels: Record<string, FamilyModelSpec> = {
     },
     "gemma-2": {
         family: "gemma", template: "google-gemma-2-2b-it.jinja", specialTokens: control("<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"), bos: "<bos>", eos: "<eos>",
-        scripts: { call: `${hermesCall("Paris")}<end_of_turn>`, answer: `${answerText}<end_of_turn>` }
+        scripts: { call: `${hermesCall("Paris")}<end_of_turn>`, answer: `${answerText}<end_of_turn>`, forced: `${hermesCall("Paris")}<end_of_turn>` }
     }
 };
