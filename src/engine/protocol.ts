@@ -91,6 +91,16 @@ export type CallGrammar =
     }
     | { before: string; after: string; fieldSeparator: string; fields: Array<{ before: string; after: string; schema: Record<string, unknown>; text: boolean; optional: boolean }> };
 
+/**
+ * A grammar that applies from the first `trigger` the model writes outside its reasoning (`reasoning`: the markers
+ * around it, and whether the prompt opened it).
+ */
+export type LazyGrammarSpec = {
+    trigger: string;
+    grammar: GrammarSpec;
+    reasoning: { open: string; close: string; startsInside: boolean } | null;
+};
+
 export type GenerationParams = {
     /** Text to evaluate; special tokens in it (`<|im_start|>`) are parsed as such. */
     prompt: string;
@@ -100,7 +110,7 @@ export type GenerationParams = {
     sampling: SamplingParams;
     grammar: GrammarSpec | null;
     /** Without `grammar`: a grammar that applies from the first `trigger` the model writes (tool_choice "auto"). */
-    lazyGrammar: { trigger: string; grammar: GrammarSpec } | null;
+    lazyGrammar: LazyGrammarSpec | null;
     /** Report each generated token's log-probability and this many alternatives; `null`: none. */
     logprobs: number | null;
     /** Added to the logits of these tokens (OpenAI's logit_bias); end-of-generation tokens cannot be biased. */

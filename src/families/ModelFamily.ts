@@ -87,6 +87,9 @@ export type ModelFamily = {
     promptSuffixWithoutReasoning?: (prompt: string) => string;
     /** Whether this family reasons (for docs and for `reasoning_content`). */
     reasons: boolean;
-    /** The marker that opens reasoning, to tell whether the prompt itself opened it. */
-    reasoningOpen?: string;
+    /**
+     * The markers around reasoning: to tell whether the prompt itself opened it, and to keep a lazy call grammar
+     * from starting inside it.
+     */
+    reasoningMarkers?: [open: string, close: string];
 };

@@ -46,7 +46,7 @@ export const commandR7bFamily: ModelFamily = {
     id: "command-r7b",
     name: "Command R7B (THINKING / ACTION / RESPONSE)",
     reasons: true,
-    reasoningOpen: "<|START_THINKING|>",
+    reasoningMarkers: ["<|START_THINKING|>", "<|END_THINKING|>"],
     detect: (template) => template.includes("<|START_ACTION|>") || template.includes("<|START_THINKING|>"),
     endTokens: ["<|END_OF_TURN_TOKEN|>"],
     parse: (text, context) => afterReasoning(text, context, ["<|START_THINKING|>", "<|END_THINKING|>"], (rest) => readAnswer(rest, context)),

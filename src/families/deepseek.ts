@@ -62,7 +62,7 @@ function deepSeekFamily(style: "r1" | "v3.1"): ModelFamily {
         id: style === "r1" ? "deepseek-r1" : "deepseek-v3.1",
         name: style === "r1" ? "DeepSeek R1 and its distills (think, <｜tool▁calls▁begin｜>)" : "DeepSeek V3.1 (think, <｜tool▁call▁begin｜>name<｜tool▁sep｜>)",
         reasons: true,
-        reasoningOpen: thinkMarkers[0],
+        reasoningMarkers: thinkMarkers,
         detect: (template) => template.includes(callsBegin) && (style === "r1") === !/tool▁call▁begin｜>'\s*\+\s*tool\['function'\]\['name'\]/.test(template),
         parse: (text, context) => afterReasoning(text, context, thinkMarkers, (rest) => contentAndCalls(rest, context, [callsBegin], calls)),
         callGrammar: {

@@ -23,7 +23,7 @@ export const hermesCallGrammar: CallGrammarShape = {
 export function hermesLike(id: string, name: string, reasons: boolean, detect: (template: string) => boolean): ModelFamily {
     return {
         id, name, reasons, detect,
-        ...(reasons ? { reasoningOpen: thinkMarkers[0] } : {}),
+        ...(reasons ? { reasoningMarkers: thinkMarkers } : {}),
         parse: (text, context) => afterReasoning(text, context, reasons ? thinkMarkers : null,
             (rest) => contentAndCalls(rest, context, [toolCallOpen], hermesCalls)),
         callGrammar: hermesCallGrammar

@@ -25,7 +25,7 @@ export const lfm2Family: ModelFamily = {
     id: "lfm2",
     name: "LFM2 / LFM2.5 (<|tool_call_start|>[name(key=value)])",
     reasons: true,
-    reasoningOpen: thinkMarkers[0],
+    reasoningMarkers: thinkMarkers,
     detect: (template) => template.includes("<|tool_list_start|>") || template.includes(open),
     parse: (text, context) => afterReasoning(text, context, thinkMarkers, (rest) => contentAndCalls(rest, context, [open], pythonCalls)),
     callGrammar: {

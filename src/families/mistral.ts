@@ -42,7 +42,7 @@ export const mistralTekkenFamily: ModelFamily = {
     id: "mistral-tekken",
     name: "Mistral Small 3.2 / Devstral / Magistral / Ministral 3 ([TOOL_CALLS]name[ARGS]{...}, [THINK])",
     reasons: true,
-    reasoningOpen: "[THINK]",
+    reasoningMarkers: ["[THINK]", "[/THINK]"],
     detect: (template) => template.includes(toolCalls) && template.includes("[ARGS]"),
     parse: (text, context) => afterReasoning(text, context, ["[THINK]", "[/THINK]"], (rest) => contentAndCalls(rest, context, [toolCalls], tekkenCalls)),
     newCallId: newAlphanumericCallId,

@@ -103,7 +103,7 @@ function xmlFamily(family: Omit<ModelFamily, "parse" | "reasons"> & { syntax: Xm
     return {
         ...rest,
         reasons: reasoning !== null,
-        ...(reasoning ? { reasoningOpen: reasoning[0] } : {}),
+        ...(reasoning ? { reasoningMarkers: reasoning } : {}),
         parse: (text, context) => afterReasoning(text, context, reasoning,
             (answer) => contentAndCalls(answer, context, [...syntax.blockOpen, syntax.invoke.source.startsWith("<function=") ? "<function=" : syntax.blockOpen[0]!], calls)),
     };
@@ -124,7 +124,7 @@ export const qwen3CoderReasoningFamily: ModelFamily = {
     id: "qwen3-coder-reasoning",
     name: "Qwen3.5 / Nemotron 3 (think + <function=name><parameter=key>)",
     reasons: true,
-    reasoningOpen: thinkMarkers[0],
+    reasoningMarkers: thinkMarkers,
     detect: (template) => qwen3CoderFamily.detect(template) && template.includes(thinkMarkers[0]),
     parse: (text, context) => afterReasoning(text, context, thinkMarkers, (answer) => qwen3CoderFamily.parse(answer, context))
 };

@@ -3,7 +3,7 @@
  * rendered prompt (reasoning switches and template variables applied), the grammar of a forced call in the
  * family's own syntax or of structured output, and the family parser's settings.
  */
-import type { CallGrammar, GrammarSpec } from "../engine/protocol.js";
+import type { CallGrammar, GrammarSpec, LazyGrammarSpec } from "../engine/protocol.js";
 import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
 import { InvalidRequest } from "../errors.js";
 import type { OutputParserOptions } from "../families/FamilyOutputParser.js";
@@ -82,17 +82,17 @@ export type OutputReading = { family: ModelFamily; parser: OutputParserOptions; 
 const thinkOpen = "<think>";
 
 
-export type ChatPlan = { prompt: string; grammar: GrammarSpec | null; lazyGrammar: { trigger: string; grammar: GrammarSpec } | null; reading: OutputReading };
+export type ChatPlan = { prompt: string; grammar: GrammarSpec | null; lazyGrammar: LazyGrammarSpec | null; reading: OutputReading };
 
 /**
  * Under `tool_choice: "auto"`, the call grammar applies once the model writes its family's call marker. Tools whose
  * schemas a grammar cannot enforce leave calls unconstrained rather than failing a request that may not call.
  */
-function lazyCallGrammar(request: ChatRequest, shape: CallGrammarShape): ChatPlan["lazyGrammar"] {
+function lazyCallGrammar(request: ChatRequest, shape: CallGrammarShape, reasoning: LazyGrammarSpec["reasoning"]): ChatPlan["lazyGrammar"] {
     if (shape.trigger === undefined) return null;
     try {
         const grammar = toolChoiceGrammar({ ...request, toolChoice: "required" }, shape);
-        return grammar === null ? null : { trigger: shape.trigger, grammar };
+        return grammar === null ? null : { trigger: shape.trigger, grammar, reasoning };
     } catch (error) {
         if (error instanceof InvalidRequest) return null;
         throw error;
@@ -112,12 +112,15 @@ export function planChat(header: TemplateSource, request: ChatRequest): ChatPlan
     if ((thinkingOff || grammar !== null) && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
     // A family without a JSON call syntax gets the <tool_call> convention when a call is forced, and is read in it.
     const readAs = grammar?.kind === "toolCalls" && forcedShape === null ? hermesFamily : family;
-    const reasoningOpen = readAs.reasoningOpen;
+    const reasoningOpen = readAs.reasoningMarkers?.[0];
     const reading: OutputReading = {
         family: readAs,
         split: request.splitMessage,
         parser: { startsInReasoning: reasoningOpen !== undefined && prompt.trimEnd().endsWith(reasoningOpen), readCalls: toolsActive, tools: request.tools }
     };
-    const lazyGrammar = toolsActive && request.toolChoice === "auto" && grammar === null ? lazyCallGrammar(request, forcedShape ?? hermesCallGrammar) : null;
+    const markers = readAs.reasoningMarkers;
+    const lazyGrammar = toolsActive && request.toolChoice === "auto" && grammar === null
+        ? lazyCallGrammar(request, forcedShape ?? hermesCallGrammar, markers ? { open: markers[0], close: markers[1], startsInside: reading.parser.startsInReasoning } : null)
+        : null;
     return { prompt, grammar, lazyGrammar, reading };
 }

@@ -156,6 +156,13 @@ it("constrains a call under tool_choice auto from the family's call marker on (a
     expect(possible(1).every((token) => "\n{\"name\": \"".startsWith(token) || token.startsWith("\n{\"name\": \""))).toBe(true);
 });
 
+it("does not start the lazy grammar at a call marker inside the reasoning", async () => {
+    const message = await chat("qwen3-thought", { tools });
+    expect(message.reasoning).toBe("I could write <tool_call> but will not.");
+    expect(message.content).toBe(answerText);
+    expect(message.calls).toEqual([]);
+});
+
 it.each(["/v1/completions", "/api/v0/completions"])("ends a text completion where the family's turn ends, not at gpt-oss's <|end|> (%s)", async (path) => {
     const response = await postJson(`${server.url}${path}`, { model: "gpt-oss-reasoning", prompt: "<|start|>user<|message|>Weather?<|end|><|start|>assistant", max_tokens: 200 });
     const body = await response.json();

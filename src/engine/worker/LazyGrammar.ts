@@ -9,6 +9,7 @@
  * `LlamaGrammarEvaluationState.acceptToken` would be the upstream fix.
  */
 import { LlamaGrammarEvaluationState, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import type { LazyGrammarSpec } from "../protocol.js";
 
 type GrammarBindings = {
     AddonSampler: {
@@ -17,6 +18,15 @@ type GrammarBindings = {
     };
 };
 
+/** Whether `at` falls inside a reasoning block: a marker the model writes while it reasons is no call. */
+export function insideReasoning(text: string, at: number, reasoning: LazyGrammarSpec["reasoning"]): boolean {
+    if (reasoning === null) return false;
+    const before = text.slice(0, at);
+    const opened = before.lastIndexOf(reasoning.open);
+    const closed = before.lastIndexOf(reasoning.close);
+    return closed === -1 ? opened !== -1 || reasoning.startsInside : opened > closed;
+}
+
 export class LazyGrammar {
     private state: LlamaGrammarEvaluationState | undefined;
     private abandoned = false;
@@ -24,7 +34,8 @@ export class LazyGrammar {
     /** Where each generated token's text starts in `text`. */
     private readonly tokens: Array<{ token: Token; start: number }> = [];
 
-    constructor(private readonly model: LlamaModel, private readonly grammar: LlamaGrammar, private readonly trigger: string) {}
+    constructor(private readonly model: LlamaModel, private readonly grammar: LlamaGrammar, private readonly trigger: string,
+        private readonly reasoning: LazyGrammarSpec["reasoning"]) {}
 
     /** For `grammarEvaluationState`: none until triggered. */
     readonly current = (): LlamaGrammarEvaluationState | undefined => this.state;
@@ -39,24 +50,26 @@ export class LazyGrammar {
         this.tokens.push({ token, start: this.text.length });
         this.text += text;
         const at = this.text.indexOf(this.trigger, Math.max(0, this.text.length - text.length - this.trigger.length));
-        if (at === -1) return;
+        if (at === -1 || insideReasoning(this.text, at, this.reasoning)) return;
         const first = this.tokens.findIndex((entry) => entry.start === at);
         // The marker must start where a token does: the grammar reads tokens, not characters.
         if (first === -1) {
             this.abandoned = true;
             return;
         }
-        const state = new LlamaGrammarEvaluationState({ model: this.model, grammar: this.grammar });
-        const bindings = (this.model as unknown as { _llama: { _bindings: GrammarBindings } })._llama._bindings.AddonSampler;
-        const internal = (state as unknown as { _state: unknown })._state;
-        for (const { token: written } of this.tokens.slice(first)) {
-            if (!bindings.canBeNextTokenForGrammarEvaluationState(internal, written)) {
+        try {
+            const state = new LlamaGrammarEvaluationState({ model: this.model, grammar: this.grammar });
+            const bindings = (this.model as unknown as { _llama: { _bindings: GrammarBindings } })._llama._bindings.AddonSampler;
+            const internal = (state as unknown as { _state: unknown })._state;
+            for (const { token: written } of this.tokens.slice(first)) {
                 // What the model already wrote after the marker does not fit the call syntax: leave it unconstrained.
-                this.abandoned = true;
-                return;
+                if (!bindings.canBeNextTokenForGrammarEvaluationState(internal, written)) throw new Error("the call's first tokens leave its syntax");
+                bindings.acceptGrammarEvaluationStateToken(internal, written);
             }
-            bindings.acceptGrammarEvaluationStateToken(internal, written);
+            this.state = state;
+        } catch {
+            // An unconstrained call is what generation would be without the lazy grammar: it goes on, never fails.
+            this.abandoned = true;
         }
-        this.state = state;
     }
 }

@@ -66,7 +66,7 @@ export class LlmHost {
         let grammarState: LlamaGrammarEvaluationState | LazyGrammar | undefined;
         try {
             if (params.grammar !== null) grammarState = new LlamaGrammarEvaluationState({ model: this.model, grammar: await this.grammars.get(params.grammar) });
-            else if (params.lazyGrammar !== null) grammarState = new LazyGrammar(this.model, await this.grammars.get(params.lazyGrammar.grammar), params.lazyGrammar.trigger);
+            else if (params.lazyGrammar !== null) grammarState = new LazyGrammar(this.model, await this.grammars.get(params.lazyGrammar.grammar), params.lazyGrammar.trigger, params.lazyGrammar.reasoning);
         } catch (error) {
             callbacks.failed({ kind: "invalidGrammar", message: error instanceof Error ? error.message : String(error) });
             return;

@@ -6,7 +6,7 @@
  */
 import type { SpecialTokenType } from "./scriptedModel.js";
 
-export type FamilyCase = "call" | "parallel" | "answer" | "reasoning" | "forced";
+export type FamilyCase = "call" | "parallel" | "answer" | "reasoning" | "forced" | "thought";
 
 export type FamilyModelSpec = {
     /** The family lmhost should recognize. */
@@ -63,7 +63,9 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             parallel: `<think>\nTwo cities.\n</think>\n\n${hermesCall("Paris")}\n${hermesCall("London")}<|im_end|>`,
             answer: `<think>\n\n</think>\n\n${answerText}<|im_end|>`,
             reasoning: `<think>\n${reasoningText}\n</think>\n\n${answerText}<|im_end|>`,
-            forced: `${hermesCall("Paris")}<|im_end|>`
+            forced: `${hermesCall("Paris")}<|im_end|>`,
+            // A call marker in the thinking is a thought, not a call: no grammar starts there.
+            thought: `<think>\nI could write <tool_call> but will not.\n</think>\n\n${answerText}<|im_end|>`
         }
     },
     "qwen3-coder": {
