@@ -52,7 +52,8 @@ export const gptOssFamily: ModelFamily = {
         return { reasoning: reasoning.join("\n"), content: content.join("\n"), calls };
     },
     callGrammar: {
-        open: "", separator: "", close: "", parallel: false,
+        // Only a commentary message with a recipient is a call; the analysis channel and preambles stay free.
+        open: "", separator: "", close: "", parallel: false, trigger: "<|channel|>commentary to=",
         call: (name) => ({ before: `<|channel|>commentary to=functions.${name} <|constrain|>json<|message|>`, after: "" })
     },
     reasoningVariables: (effort: ReasoningEffort) => ({ reasoning_effort: effort === "none" || effort === "minimal" ? "low" : effort })

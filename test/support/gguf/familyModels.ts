@@ -232,6 +232,15 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             forced: "<|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|><|tool_calls_section_end|><|im_end|>"
         }
     },
+    "kimi-k2-thinking": {
+        family: "kimi-k2", template: "Kimi-K2-Thinking.jinja",
+        specialTokens: { ...control("[BOS]", "[EOS]", "<|im_end|>", "<|im_user|>", "<|im_assistant|>", "<|im_system|>", "<|im_middle|>", "<|tool_calls_section_begin|>",
+            "<|tool_calls_section_end|>", "<|tool_call_begin|>", "<|tool_call_argument_begin|>", "<|tool_call_end|>"), ...user("<think>", "</think>") }, bos: "[BOS]", eos: "<|im_end|>",
+        scripts: {
+            call: "<think>I need the weather tool.</think><|tool_calls_section_begin|><|tool_call_begin|>functions.get_weather:0<|tool_call_argument_begin|>{\"city\": \"Paris\"}<|tool_call_end|><|tool_calls_section_end|><|im_end|>",
+            reasoning: `<think>${reasoningText}</think>${answerText}<|im_end|>`
+        }
+    },
     lfm2: {
         family: "lfm2", template: "LFM2.5-8B-A1B.jinja",
         specialTokens: { ...chatml, ...control("<|startoftext|>", "<|tool_call_start|>", "<|tool_call_end|>", "<|tool_list_start|>", "<|tool_list_end|>"), ...user("<think>", "</think>") }, bos: "<|startoftext|>", eos: "<|im_end|>",
@@ -268,6 +277,7 @@ export const familyModels: Record<string, FamilyModelSpec> = {
             "<|assistant_start|>", "<|assistant_end|>", "<|inner_prefix|>", "<|inner_suffix|>", "<|tools_prefix|>", "<|tools_suffix|>"), bos: "<s>", eos: "<|assistant_end|>",
         scripts: {
             call: "<|tools_prefix|>[{\"get_weather\": {\"city\": \"Paris\"}}]<|tools_suffix|><|assistant_end|>",
+            reasoning: `<|inner_prefix|>${reasoningText}<|inner_suffix|>${answerText}<|assistant_end|>`,
             answer: `${answerText}<|assistant_end|>`,
             forced: "<|tools_prefix|>[{\"get_weather\": {\"city\": \"Paris\"}}]<|tools_suffix|><|assistant_end|>"
         }

@@ -47,6 +47,25 @@ export type ChatModelOptions = {
 
 const specialChatTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 
+/** A llama-architecture model's hyperparameters and its GPT-2 style BPE tokenizer kind, as GGUF keys. */
+export function llamaHyperparameters(shape: { contextLength: number; embedding: number; layers: number; feedForward: number; heads: number; ropeBase: number; vocabulary: number }):
+    Record<string, GgufValue> {
+    return {
+        "llama.context_length": { type: "u32", value: shape.contextLength },
+        "llama.embedding_length": { type: "u32", value: shape.embedding },
+        "llama.block_count": { type: "u32", value: shape.layers },
+        "llama.feed_forward_length": { type: "u32", value: shape.feedForward },
+        "llama.attention.head_count": { type: "u32", value: shape.heads },
+        "llama.attention.head_count_kv": { type: "u32", value: shape.heads },
+        "llama.rope.dimension_count": { type: "u32", value: shape.embedding / shape.heads },
+        "llama.rope.freq_base": { type: "f32", value: shape.ropeBase },
+        "llama.attention.layer_norm_rms_epsilon": { type: "f32", value: 1e-5 },
+        "llama.vocab_size": { type: "u32", value: shape.vocabulary },
+        "tokenizer.ggml.model": { type: "string", value: "gpt2" },
+        "tokenizer.ggml.pre": { type: "string", value: "gpt-2" }
+    };
+}
+
 export async function writeChatModel(path: string, options: ChatModelOptions): Promise<void> {
     const embedding = options.embeddingLength ?? 64;
     const layers = options.layers ?? 2;
@@ -75,18 +94,7 @@ export async function writeChatModel(path: string, options: ChatModelOptions): P
             value: options.fileType ?? (weightType === GgmlType.F32 ? LlamaFileType.ALL_F32 : LlamaFileType.MOSTLY_F16)
         },
         "general.quantization_version": { type: "u32", value: 2 },
-        "llama.context_length": { type: "u32", value: options.contextLength ?? 2048 },
-        "llama.embedding_length": { type: "u32", value: embedding },
-        "llama.block_count": { type: "u32", value: layers },
-        "llama.feed_forward_length": { type: "u32", value: feedForward },
-        "llama.attention.head_count": { type: "u32", value: heads },
-        "llama.attention.head_count_kv": { type: "u32", value: heads },
-        "llama.rope.dimension_count": { type: "u32", value: embedding / heads },
-        "llama.rope.freq_base": { type: "f32", value: 10000 },
-        "llama.attention.layer_norm_rms_epsilon": { type: "f32", value: 1e-5 },
-        "llama.vocab_size": { type: "u32", value: vocabulary },
-        "tokenizer.ggml.model": { type: "string", value: "gpt2" },
-        "tokenizer.ggml.pre": { type: "string", value: "gpt-2" },
+        ...llamaHyperparameters({ contextLength: options.contextLength ?? 2048, embedding, layers, feedForward, heads, ropeBase: 10000, vocabulary }),
         "tokenizer.ggml.tokens": { type: "string[]", value: tokens },
         "tokenizer.ggml.token_type": { type: "i32[]", value: tokenTypes },
         "tokenizer.ggml.merges": { type: "string[]", value: merges },

@@ -16,6 +16,7 @@
  *   the next piece from those units instead of from the piece alone.
  */
 import { bytesToUnicode } from "./bpeVocabulary.js";
+import { llamaHyperparameters } from "./fixtureModels.js";
 import { GgmlType, writeGguf, type GgufValue, type TensorSpec } from "./GgufWriter.js";
 
 export type SpecialTokenType = "control" | "user";
@@ -231,18 +232,7 @@ export async function writeScriptedModel(path: string, spec: ScriptedModelSpec):
         "general.architecture": { type: "string", value: "llama" },
         "general.name": { type: "string", value: spec.name },
         "general.file_type": { type: "u32", value: 0 },
-        "llama.context_length": { type: "u32", value: 8192 },
-        "llama.embedding_length": { type: "u32", value: embedding },
-        "llama.block_count": { type: "u32", value: 1 },
-        "llama.feed_forward_length": { type: "u32", value: feedForward },
-        "llama.attention.head_count": { type: "u32", value: heads },
-        "llama.attention.head_count_kv": { type: "u32", value: heads },
-        "llama.rope.dimension_count": { type: "u32", value: headDimension },
-        "llama.rope.freq_base": { type: "f32", value: 1e30 },
-        "llama.attention.layer_norm_rms_epsilon": { type: "f32", value: 1e-5 },
-        "llama.vocab_size": { type: "u32", value: vocabulary },
-        "tokenizer.ggml.model": { type: "string", value: "gpt2" },
-        "tokenizer.ggml.pre": { type: "string", value: "gpt-2" },
+        ...llamaHyperparameters({ contextLength: 8192, embedding, layers: 1, feedForward, heads, ropeBase: 1e30, vocabulary }),
         "tokenizer.ggml.tokens": { type: "string[]", value: tokens },
         "tokenizer.ggml.token_type": { type: "i32[]", value: types },
         "tokenizer.ggml.merges": { type: "string[]", value: [merge] },
