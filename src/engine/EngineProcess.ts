@@ -174,6 +174,8 @@ export class EngineProcess {
             });
             signal.addEventListener("abort", onAbort, { once: true });
             if (!this.send({ type: "generate", id, params })) this.failUnsent(id);
+            // A client that left before this point (while its model loaded) fires no abort event any more.
+            else if (signal.aborted) onAbort();
         });
     }
 
@@ -194,6 +196,7 @@ export class EngineProcess {
             });
             signal.addEventListener("abort", onAbort, { once: true });
             if (!this.send({ type: "embed", id, inputs })) this.failUnsent(id);
+            else if (signal.aborted) onAbort();
         });
     }
 

@@ -1,0 +1,35 @@
+/**
+ * A client that hangs up while its model is still loading: once the model is up, its generation is cancelled at
+ * once (it already was, for the client), instead of running to the end of the context and holding a sequence.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { RunningServer } from "../../src/server.js";
+import { standardModelsFolder } from "../support/fixtures.js";
+import { metricsWhen, metricValue, readMetrics } from "../support/metrics.js";
+import { postJson, startTestServer } from "../support/testServer.js";
+
+let server: RunningServer;
+const stopped = 'model="tiny-chat",stop_reason="userStopped"';
+const generated = 'model="tiny-chat"';
+const busy = 'instance="tiny-chat",model="tiny-chat"';
+
+beforeAll(async () => {
+    server = await startTestServer({ modelsDir: await standardModelsFolder() });
+});
+afterAll(() => server.close());
+
+it.each([false, true])("cancels the generation of a client that left during the load (stream: %s)", async (stream) => {
+    await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "tiny-chat" });
+    const before = await readMetrics(server.url);
+    const controller = new AbortController();
+    // No max_tokens: unless cancelled, the generation runs to the end of the context.
+    const request = postJson(`${server.url}/v1/chat/completions`, { model: "tiny-chat", messages: [{ role: "user", content: "Hi" }], stream },
+        { signal: controller.signal }).catch((error: Error) => error);
+    setTimeout(() => controller.abort(), 50);
+    expect(await request).toBeInstanceOf(Error);
+    const after = await metricsWhen(server.url, (text) =>
+        metricValue(text, "lmhost_completions_total", stopped) > metricValue(before, "lmhost_completions_total", stopped), 400);
+    expect(metricValue(after, "lmhost_completions_total", stopped)).toBe(metricValue(before, "lmhost_completions_total", stopped) + 1);
+    expect(metricValue(after, "lmhost_busy_sequences", busy)).toBe(0);
+    expect(metricValue(after, "lmhost_completion_tokens_total", generated) - metricValue(before, "lmhost_completion_tokens_total", generated)).toBeLessThan(8);
+});
