@@ -63,12 +63,7 @@ export function serveCommand(): Command {
             if (!isLoopback(config.host) && config.apiKeys.length === 0) {
                 logger.warn(`Listening on ${config.host}, beyond this machine, without an API key: anyone who can reach the port can use it. Set --api-key.`);
             }
-            const models = await server.catalog.list();
-            const where = server.catalog.sources.map((source) => source.path).join(", ");
-            logger.info(models.length > 0
-                ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`
-                : `No models found in ${where}; put GGUF files at <folder>/<publisher>/<repo>/<file>.gguf`);
-            logger.info(`Engine threads per model: ${server.threads}${config.threads === null ? " (this machine's CPU budget; --threads overrides)" : ""}`);
+            // Before the first scan, which can take a while: a signal during it is a graceful stop too.
             let stopping = false;
             const shutdown = async (signal: string) => {
                 if (stopping) {
@@ -83,6 +78,12 @@ export function serveCommand(): Command {
             };
             process.on("SIGINT", () => void shutdown("SIGINT"));
             process.on("SIGTERM", () => void shutdown("SIGTERM"));
+            const models = await server.catalog.list();
+            const where = server.catalog.sources.map((source) => source.path).join(", ");
+            logger.info(models.length > 0
+                ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`
+                : `No models found in ${where}; put GGUF files at <folder>/<publisher>/<repo>/<file>.gguf`);
+            logger.info(`Engine threads per model: ${server.threads}${config.threads === null ? " (this machine's CPU budget; --threads overrides)" : ""}`);
         });
 }
 

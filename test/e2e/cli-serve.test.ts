@@ -15,9 +15,10 @@ import { postJson } from "../support/testServer.js";
 const bin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const running: ChildProcessWithoutNullStreams[] = [];
 
-function serve(args: string[], env: Record<string, string> = {}) {
+/** `group`: the server leads a process group of its own, as a command typed in a terminal does. */
+function serve(args: string[], env: Record<string, string> = {}, group = false) {
     const child = spawn(process.execPath, [bin, "serve", "--threads", "1", "--gpu", "off", "--no-hf-cache", "--no-ollama-models", ...args], {
-        env: { ...process.env, ...env }
+        env: { ...process.env, ...env }, detached: group
     });
     running.push(child);
     let output = "";
@@ -136,6 +137,25 @@ describe("lmhost serve", () => {
         expect(server.output()).toContain("Ending the requests still running after 1 s");
         expect(server.output()).toMatch(/Unloading "tiny-chat": shutting down/);
         expect(server.output()).toContain("Stopped");
+    });
+
+    it("on Ctrl-C (SIGINT to the whole process group, as a terminal sends it) shuts down as gracefully as on SIGTERM", async () => {
+        const server = serve(["--port", "0", "--models-dir", await standardModelsFolder(), "--shutdown-timeout", "1",
+            "--context-length", "32768", "--log-level", "debug"], {}, true);
+        const [, url] = await server.waitFor(/lmhost listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        const long = await postJson(`${url}/api/v0/completions`, { model: "tiny-chat", prompt: "Once upon a time", max_tokens: -1, stream: true });
+        const longEvents = readEventStream(long);
+        // The engine worker is generating: it is in the group too.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        process.kill(-server.child.pid!, "SIGINT");
+        const { events } = await longEvents;
+        expect(events.at(-1)!.data).toBe("[DONE]");
+        const chunks = jsonPayloads<Record<string, any>>(events);
+        expect(chunks.some((chunk) => chunk.error)).toBe(false);
+        expect(chunks.at(-1)!.stats.stop_reason).toBe("userStopped");
+        expect(await server.exited).toBe(0);
+        expect(server.output()).toContain("SIGINT: no new requests");
+        expect(server.output()).not.toMatch(/killed by SIGINT|engine_failure/);
     });
 
     it("rejects a bad flag value in one line and exits 1", async () => {

@@ -196,3 +196,6 @@ async function shutDown(): Promise<void> {
 process.on("message", (message: ToWorker) => void handle(message));
 // The server is gone: nothing is left to serve.
 process.on("disconnect", () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group: the server shuts its workers down over IPC (letting
+// running requests finish), so a worker must not die of the same SIGINT first.
+process.on("SIGINT", () => {});
