@@ -2,6 +2,7 @@
  * Reads what the catalog needs from a GGUF file's header, without loading weights.
  */
 import { GgufFileType, readGgufFileInfo } from "node-llama-cpp";
+import { checkGgufBounds } from "./checkGgufBounds.js";
 
 export type ModelHeader = {
     architecture: string;
@@ -46,6 +47,8 @@ const asNumber = (value: unknown) => (typeof value === "number" ? value : typeof
 const asString = (value: unknown) => (typeof value === "string" ? value : null);
 
 export async function readModelHeader(path: string): Promise<ModelHeader> {
+    // node-llama-cpp's reader trusts the header's counts; a file that lies about them must not reach it.
+    await checkGgufBounds(path);
     const info = await readGgufFileInfo(path, {
         readTensorInfo: false, sourceType: "filesystem", ignoreKeys: skippedKeys, logWarnings: false, spliceSplitFiles: false
     });

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
+import { lyingGgufFiles } from "../support/gguf/lyingHeaders.js";
 import { ensureFixtures, standardModelsFolder } from "../support/fixtures.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 
@@ -33,6 +34,9 @@ beforeAll(async () => {
     // The magic, then garbage: not even a header.
     await writeFile(path.join(modelsDir, "broken", "files", "garbage-F16.gguf"), Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(64, 0xff)]));
     await writeFile(path.join(modelsDir, "broken", "files", "notes.gguf"), "these are my notes, not a model");
+    // Headers that claim more than the file holds (2^63 key-values, an array of 2^40 strings): they used to stall
+    // every listing while node-llama-cpp's reader allocated without end.
+    for (const [name, bytes] of Object.entries(lyingGgufFiles())) await writeFile(path.join(modelsDir, "broken", "files", name), bytes);
     server = await startTestServer({ modelsDir, bodyLimit: "64KB", contextLength: 256 });
 });
 afterAll(() => server.close());
@@ -119,7 +123,9 @@ describe("model names and model files", () => {
         const listed = (await (await fetch(`${server.url}/api/v0/models`)).json()).data.map((model: { id: string }) => model.id);
         expect(listed).not.toContain("garbage");
         expect(listed).not.toContain("notes");
-        expect(server.catalog.unusable.map((problem) => path.basename(problem.path)).sort()).toEqual(["garbage-F16.gguf", "notes.gguf"]);
+        expect(server.catalog.unusable.map((problem) => path.basename(problem.path)).sort())
+            .toEqual(["array-2-40.gguf", "counts-2-63.gguf", "garbage-F16.gguf", "notes.gguf", "string-past-end.gguf"]);
+        expect(server.catalog.unusable.find((problem) => problem.path.endsWith("counts-2-63.gguf"))!.reason).toMatch(/claims 9223372036854775808 tensors/);
         expect(server.catalog.unusable[0]!.reason).toMatch(/not a readable GGUF file/);
     });
 
