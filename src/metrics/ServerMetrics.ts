@@ -24,7 +24,8 @@ export class ServerMetrics {
     constructor() {
         const instances = () => this.instances();
         const registers = [this.registry];
-        collectDefaultMetrics({ register: this.registry, prefix: "lmhost_process_" });
+        // prom-client's own names start with process_ and nodejs_: lmhost_process_cpu_seconds_total, not _process_process_.
+        collectDefaultMetrics({ register: this.registry, prefix: "lmhost_" });
         this.requests = new Counter({ name: "lmhost_http_requests_total", help: "HTTP requests answered, by route and status.", labelNames: ["route", "method", "status"], registers });
         this.promptTokens = new Counter({ name: "lmhost_prompt_tokens_total", help: "Prompt tokens of completions.", labelNames: ["model"], registers });
         this.cachedPromptTokens = new Counter({ name: "lmhost_prompt_tokens_cached_total", help: "Prompt tokens reused from the prompt cache.", labelNames: ["model"], registers });

@@ -98,6 +98,10 @@ describe("GET /metrics", () => {
         expect(after).toMatch(/^lmhost_loaded_models \d+$/m);
         expect(after).toMatch(/^lmhost_busy_sequences\{instance="tiny-chat",model="tiny-chat"\} 0$/m);
         expect(after).toMatch(/^lmhost_model_load_seconds_count\{model="tiny-chat"\} 1$/m);
+        // The server process's own metrics, named once: lmhost_process_*, lmhost_nodejs_*.
+        expect(after).toMatch(/^lmhost_process_resident_memory_bytes \d+$/m);
+        expect(after).toMatch(/^lmhost_nodejs_eventloop_lag_seconds /m);
+        expect(after).not.toContain("lmhost_process_process_");
     });
 
     it("shows busy sequences and queue depth while requests run", async () => {
