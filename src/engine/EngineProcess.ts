@@ -61,13 +61,19 @@ export class EngineProcess {
     private constructor(private readonly child: ChildProcess, readonly model: LoadedModelDescription, readonly estimate: ResourceEstimate) {
         this.exited = new Promise((resolve) => {
             child.once("exit", (code, signal) => {
-                this.exitReason = signal ? `engine process killed by ${signal}` : `engine process exited with code ${code}`;
+                this.exitReason ??= signal ? `engine process killed by ${signal}` : `engine process exited with code ${code}`;
                 for (const job of this.jobs.values()) job.fail(new EngineFailure(this.exitReason));
                 this.jobs.clear();
                 resolve(this.exitReason);
             });
         });
         child.on("message", (message: FromWorker) => this.dispatch(message));
+        // A send to a worker that just died fails with an "error" event (EPIPE); unheard, it would throw in the
+        // server. The worker is gone for all purposes: end it, and its jobs fail with its exit.
+        child.on("error", (error) => {
+            this.exitReason ??= `engine process unreachable (${error.message})`;
+            child.kill("SIGKILL");
+        });
     }
 
     /**
