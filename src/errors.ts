@@ -87,6 +87,14 @@ export class ModelLoadFailed extends ApiError {
 }
 
 /** The inference engine failed while serving a request (including its process exiting). */
+/** The model file's chat template does not parse: the model's fault, not the request's. */
+export class ChatTemplateUnusable extends ApiError {
+    constructor(reason: string) {
+        super(`The model's chat template cannot be parsed (${reason}); /v1/completions with a prompt of your own still works.`, 500,
+            "server_error", "invalid_chat_template");
+    }
+}
+
 export class EngineFailure extends ApiError {
     constructor(reason: string) {
         super(`The inference engine failed: ${reason}`, 500, "server_error", "engine_failure");

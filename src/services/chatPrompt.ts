@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { Template } from "@huggingface/jinja";
 import "./jinjaCompatibility.js";
-import { InvalidRequest } from "../errors.js";
+import { ChatTemplateUnusable, InvalidRequest } from "../errors.js";
 import { toolCallClose, toolCallOpen } from "../families/hermes.js";
 import type { ModelFamily } from "../families/ModelFamily.js";
 
@@ -157,7 +157,7 @@ export function renderChatPrompt(model: TemplateSource, turns: ChatTurn[], tools
     const source = model.chatTemplate ?? chatmlFallback;
     const template = compile(source);
     if (template instanceof Error) {
-        throw new InvalidRequest(`The model's chat template cannot be parsed: ${template.message}`, "messages", "invalid_chat_template");
+        throw new ChatTemplateUnusable(template.message);
     }
     const nativeTools = templateSupportsTools(model);
     const usesToolTraffic = tools.length > 0 || turns.some((turn) => turn.role === "tool" || turn.toolCalls?.length);

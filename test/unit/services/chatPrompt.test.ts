@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidRequest } from "../../../src/errors.js";
+import { ChatTemplateUnusable, InvalidRequest } from "../../../src/errors.js";
 import { renderChatPrompt } from "../../../src/services/chatPrompt.js";
 import { chatmlTemplate } from "../../support/gguf/chatmlTemplate.js";
 
@@ -38,8 +38,14 @@ describe("renderChatPrompt", () => {
             .toBe("<user>Be brief.\n\nHi</user><assistant>Hello</assistant><user>Bye</user>");
     });
 
-    it("reports a template that cannot be parsed as a 400", () => {
-        expect(() => renderChatPrompt({ chatTemplate: "{% for %}", bosToken: null, eosToken: null }, turns)).toThrow(InvalidRequest);
+    it("reports a template that cannot be parsed as the model's fault: a 500 invalid_chat_template, not a 400", () => {
+        const render = () => renderChatPrompt({ chatTemplate: "{% for %}", bosToken: null, eosToken: null }, turns);
+        expect(render).toThrow(ChatTemplateUnusable);
+        try {
+            render();
+        } catch (error) {
+            expect(error).toMatchObject({ status: 500, type: "server_error", code: "invalid_chat_template" });
+        }
     });
 });
 
