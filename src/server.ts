@@ -31,11 +31,17 @@ export type RunningServer = {
 
 export class StartupError extends Error {}
 
-/** A models folder that exists must be a readable folder; one that does not exist yet is only empty. */
-async function checkModelFolders(config: Config): Promise<void> {
+/**
+ * A models folder that exists must be a readable folder; one that does not exist yet is only empty (downloads go
+ * there), which is said once, since it is also what a mistyped --models-dir looks like.
+ */
+async function checkModelFolders(config: Config, logger: Logger): Promise<void> {
     for (const folder of config.modelsDirs) {
         const info = await stat(folder).catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : error));
-        if (info === null) continue;
+        if (info === null) {
+            logger.warn(`The models folder ${folder} does not exist (yet): it lists no models until GGUF files are put there.`);
+            continue;
+        }
         if (info instanceof Error) throw new StartupError(`cannot read the models folder ${folder}: ${info.message}`);
         if (!info.isDirectory()) throw new StartupError(`the models folder ${folder} is not a folder`);
         await access(folder, constants.R_OK | constants.X_OK).catch(() => {
@@ -62,7 +68,7 @@ export function modelSources(config: Config): ModelSource[] {
 }
 
 export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
-    await checkModelFolders(config);
+    await checkModelFolders(config, logger);
     const threads = config.threads ?? defaultThreads();
     const catalog = new ModelCatalog(modelSources(config), logger);
     const metrics = new ServerMetrics();

@@ -94,6 +94,15 @@ describe("lmhost serve", () => {
         blocker.close();
     });
 
+    it("warns that a models folder does not exist, and serves", async () => {
+        const missing = path.join(await temporaryFolder(), "modles");
+        const server = serve(["--port", "0", "--models-dir", missing]);
+        await server.waitFor(/lmhost listening on/);
+        expect(server.output()).toContain(`The models folder ${missing} does not exist (yet)`);
+        server.child.kill("SIGTERM");
+        expect(await server.exited).toBe(0);
+    });
+
     it("says in one line that the models folder is not a folder, and exits 1", async () => {
         const file = path.join(await temporaryFolder(), "models.txt");
         await writeFile(file, "not a folder");
