@@ -117,10 +117,3 @@ export class ShuttingDown extends ApiError {
         this.headers = { connection: "close" };
     }
 }
-
-/** The request was cancelled by its client; never sent to anyone, used to unwind. */
-export class ClientCancelled extends ApiError {
-    constructor() {
-        super("The client cancelled the request.", 499, "invalid_request_error", "client_cancelled");
-    }
-}

@@ -22,12 +22,6 @@ export type GenerationCallbacks = {
     failed(error: EngineFailureDescription): void;
 };
 
-export class GenerationRejected extends Error {
-    constructor(readonly description: EngineFailureDescription) {
-        super(description.kind);
-    }
-}
-
 export class LlmHost {
     private readonly pool: SequencePool;
     private readonly specialTokens = new Map<string, Token | null>();
