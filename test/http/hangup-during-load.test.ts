@@ -33,3 +33,16 @@ it.each([false, true])("cancels the generation of a client that left during the 
     expect(metricValue(after, "lmhost_busy_sequences", busy)).toBe(0);
     expect(metricValue(after, "lmhost_completion_tokens_total", generated) - metricValue(before, "lmhost_completion_tokens_total", generated)).toBeLessThan(8);
 });
+
+it("answers shutting_down to a request whose model was still loading when shutdown's grace period ended, and closes", async () => {
+    const closing = await startTestServer({ modelsDir: await standardModelsFolder() });
+    const response = postJson(`${closing.url}/v1/chat/completions`, { model: "tiny-chat", messages: [{ role: "user", content: "Hi" }], stream: true });
+    // The request is in, its model loading; a grace period of 0 s ends at once.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = closing.close(0);
+    const answer = await response;
+    expect(answer.status).toBe(503);
+    expect((await answer.json()).error.code).toBe("shutting_down");
+    await closed;
+    expect(closing.lifecycle.instances()).toEqual([]);
+});

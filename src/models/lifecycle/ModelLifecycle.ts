@@ -13,7 +13,7 @@
  * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
 import { freemem } from "node:os";
-import { ApiError, InvalidRequest, ModelNotLoaded, QueueFull } from "../../errors.js";
+import { ApiError, InvalidRequest, ModelNotLoaded, QueueFull, ShuttingDown } from "../../errors.js";
 import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
 import type { EngineBuild, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
 import type { Logger } from "../../logger.js";
@@ -111,6 +111,8 @@ export const defaultContextLengthCap = 4096;
 export class ModelLifecycle {
     private readonly loaded = new Map<string, ModelInstance>();
     private readonly loading = new Map<string, Promise<ModelInstance>>();
+    /** Set once shutdown ends the running generations: no lease is given after that. */
+    private stopped = false;
     private readonly idleTimers = new Map<string, unknown>();
     private readonly unloadWhenIdle = new Set<string>();
 
@@ -148,6 +150,7 @@ export class ModelLifecycle {
 
     /** Throws QueueFull when all the instance's sequences are busy and `maxQueue` requests already wait. */
     lease(instance: ModelInstance): Lease {
+        if (this.stopped) throw new ShuttingDown();
         const parallel = instance.engine.model.parallel;
         if (instance.inFlight >= parallel + this.settings.maxQueue) {
             const waiting = instance.inFlight - parallel;
@@ -196,7 +199,12 @@ export class ModelLifecycle {
     }
 
     /** Ends every running generation (stop reason userStopped); the models stay loaded. */
+    /**
+     * Ends every running generation, and from now on refuses new leases: a request that was still waiting for its
+     * model to load when shutdown's grace period ended gets shutting_down instead of starting a generation then.
+     */
     stopAllGenerations(): void {
+        this.stopped = true;
         for (const instance of this.instances()) instance.engine.cancelAll();
     }
 
