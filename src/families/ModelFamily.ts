@@ -72,8 +72,8 @@ export type ModelFamily = {
     /** Tokens the binding takes for an end of turn that are not one for this family (gpt-oss: `<|end|>`). */
     notEndTokens?: string[];
     parse(text: string, context: ParseContext): ParsedMessage;
-    /** How forced calls are written; absent: the `<tool_call>` convention. */
-    callGrammar?: CallGrammarShape | null;
+    /** How forced calls are written in this family's syntax (the generic fallback: the `<tool_call>` convention). */
+    callGrammar: CallGrammarShape;
     /** A fresh tool call id the family's template accepts (Mistral's are nine alphanumerics). */
     newCallId?(): string;
     /** The ids the family's template accepts; the renderer maps other ids onto this shape. */

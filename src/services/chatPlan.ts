@@ -7,7 +7,6 @@ import type { CallGrammar, GrammarSpec, LazyGrammarSpec } from "../engine/protoc
 import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
 import { InvalidRequest } from "../errors.js";
 import type { OutputParserOptions } from "../families/FamilyOutputParser.js";
-import { hermesCallGrammar, hermesFamily } from "../families/hermes.js";
 import type { CallFieldsShape, CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
 import { resolveFamily } from "../families/resolveFamily.js";
 import { renderChatPrompt, type TemplateSource } from "./chatPrompt.js";
@@ -104,23 +103,19 @@ export function planChat(header: TemplateSource, request: ChatRequest): ChatPlan
     const toolsActive = request.toolChoice !== "none" && request.tools.length > 0;
     const variables = { ...reasoningVariables(family, request.reasoningEffort), ...request.templateVariables };
     let prompt = renderChatPrompt(header, request.messages, toolsActive ? request.tools : [], { family, variables });
-    const forcedShape = family.callGrammar === undefined || family.callGrammar === null ? null : family.callGrammar;
-    const grammar = (toolsActive ? toolChoiceGrammar(request, forcedShape ?? hermesCallGrammar) : null) ?? responseFormatGrammar(request.responseFormat);
+    const grammar = (toolsActive ? toolChoiceGrammar(request, family.callGrammar) : null) ?? responseFormatGrammar(request.responseFormat);
     const thinkingOff = request.reasoningEffort === "none" || variables["enable_thinking"] === false;
     // A thinking block the template always opens (DeepSeek R1's distills, MiniMax M2) is closed right away when
     // thinking is off, or when the output must be a call or structured output from its first token.
     if ((thinkingOff || grammar !== null) && family.reasons && prompt.trimEnd().endsWith(thinkOpen)) prompt = `${prompt.trimEnd()}\n</think>\n\n`;
-    // A family without a JSON call syntax gets the <tool_call> convention when a call is forced, and is read in it.
-    const readAs = grammar?.kind === "toolCalls" && forcedShape === null ? hermesFamily : family;
-    const reasoningOpen = readAs.reasoningMarkers?.[0];
+    const markers = family.reasoningMarkers;
     const reading: OutputReading = {
-        family: readAs,
+        family,
         split: request.splitMessage,
-        parser: { startsInReasoning: reasoningOpen !== undefined && prompt.trimEnd().endsWith(reasoningOpen), readCalls: toolsActive, tools: request.tools }
+        parser: { startsInReasoning: markers !== undefined && prompt.trimEnd().endsWith(markers[0]), readCalls: toolsActive, tools: request.tools }
     };
-    const markers = readAs.reasoningMarkers;
     const lazyGrammar = toolsActive && request.toolChoice === "auto" && grammar === null
-        ? lazyCallGrammar(request, forcedShape ?? hermesCallGrammar, markers ? { open: markers[0], close: markers[1], startsInside: reading.parser.startsInReasoning } : null)
+        ? lazyCallGrammar(request, family.callGrammar, markers ? { open: markers[0], close: markers[1], startsInside: reading.parser.startsInReasoning } : null)
         : null;
     return { prompt, grammar, lazyGrammar, reading };
 }
