@@ -104,6 +104,7 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
         app, catalog, lifecycle, threads,
         url: `http://${host}:${port}`,
         async close(timeoutSeconds = config.shutdownTimeoutSeconds) {
+            catalog.close();
             const timer = setTimeout(() => {
                 logger.warn(`Ending the requests still running after ${timeoutSeconds} s`);
                 lifecycle.stopAllGenerations();

@@ -78,7 +78,11 @@ export function serveCommand(): Command {
             };
             process.on("SIGINT", () => void shutdown("SIGINT"));
             process.on("SIGTERM", () => void shutdown("SIGTERM"));
-            const models = await server.catalog.list();
+            const models = await server.catalog.list().catch((error: unknown) => {
+                if (stopping) return null;
+                throw error;
+            });
+            if (models === null) return;
             const where = server.catalog.sources.map((source) => source.path).join(", ");
             logger.info(models.length > 0
                 ? `Found ${models.length} model${models.length === 1 ? "" : "s"} in ${where}`

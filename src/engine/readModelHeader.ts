@@ -1,8 +1,8 @@
 /**
  * Reads what the catalog needs from a GGUF file's header, without loading weights.
  */
-import { GgufFileType, readGgufFileInfo } from "node-llama-cpp";
-import { checkGgufBounds } from "./checkGgufBounds.js";
+import { GgufFileType } from "node-llama-cpp";
+import { readGgufMetadata } from "./readGgufMetadata.js";
 
 export type ModelHeader = {
     architecture: string;
@@ -23,8 +23,13 @@ export type ModelHeader = {
     splitCount: number | null;
 };
 
-/** Keys whose values are large and unused here. */
-const skippedKeys = ["tokenizer.ggml.merges", "tokenizer.ggml.token_type", "tokenizer.ggml.scores", "tokenizer.ggml.precompiled_charsmap"];
+/** The keys read; `<architecture>.` keys are matched by their suffix, since the architecture comes with the file. */
+const wantedKeys = new Set([
+    "general.architecture", "general.name", "general.size_label", "general.file_type", "tokenizer.chat_template",
+    "tokenizer.ggml.tokens", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "split.count"
+]);
+const wantedSuffixes = [".context_length", ".embedding_length", ".pooling_type"];
+const isWanted = (key: string) => wantedKeys.has(key) || wantedSuffixes.some((suffix) => key.endsWith(suffix) && key.indexOf(".") === key.length - suffix.length);
 
 export function quantizationName(fileType: number | undefined): string | null {
     if (fileType === undefined) return null;
@@ -32,45 +37,30 @@ export function quantizationName(fileType: number | undefined): string | null {
     return name === undefined ? null : name.replace(/^(MOSTLY|ALL)_/, "");
 }
 
-type UnknownRecord = Record<string, unknown>;
-
-function pick(object: unknown, path: string[]): unknown {
-    let current = object;
-    for (const key of path) {
-        if (current === null || typeof current !== "object") return undefined;
-        current = (current as UnknownRecord)[key];
-    }
-    return current;
-}
-
-const asNumber = (value: unknown) => (typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : null);
+const asNumber = (value: unknown) => (typeof value === "number" ? value : null);
 const asString = (value: unknown) => (typeof value === "string" ? value : null);
 
-export async function readModelHeader(path: string): Promise<ModelHeader> {
-    // node-llama-cpp's reader trusts the header's counts; a file that lies about them must not reach it.
-    await checkGgufBounds(path);
-    const info = await readGgufFileInfo(path, {
-        readTensorInfo: false, sourceType: "filesystem", ignoreKeys: skippedKeys, logWarnings: false, spliceSplitFiles: false
-    });
-    const metadata = info.metadata as unknown as UnknownRecord;
-    const architecture = asString(pick(metadata, ["general", "architecture"]));
+/** Reads the header of the GGUF file at `path`; rejects with the signal's reason once `signal` aborts. */
+export async function readModelHeader(path: string, signal?: AbortSignal): Promise<ModelHeader> {
+    const metadata = await readGgufMetadata(path, isWanted, signal);
+    const architecture = asString(metadata.get("general.architecture"));
     if (architecture === null) throw new Error("the GGUF header has no general.architecture");
-    const tokens = pick(metadata, ["tokenizer", "ggml", "tokens"]);
+    const tokens = metadata.get("tokenizer.ggml.tokens");
     const tokenAt = (key: string) => {
-        const id = asNumber(pick(metadata, ["tokenizer", "ggml", key]));
+        const id = asNumber(metadata.get(`tokenizer.ggml.${key}`));
         return id !== null && Array.isArray(tokens) ? asString(tokens[id]) : null;
     };
     return {
         architecture,
-        name: asString(pick(metadata, ["general", "name"])),
-        sizeLabel: asString(pick(metadata, ["general", "size_label"])),
-        quantization: quantizationName(asNumber(pick(metadata, ["general", "file_type"])) ?? undefined),
-        trainedContextLength: asNumber(pick(metadata, [architecture, "context_length"])),
-        embeddingLength: asNumber(pick(metadata, [architecture, "embedding_length"])),
-        poolingType: asNumber(pick(metadata, [architecture, "pooling_type"])),
-        chatTemplate: asString(pick(metadata, ["tokenizer", "chat_template"])),
+        name: asString(metadata.get("general.name")),
+        sizeLabel: asString(metadata.get("general.size_label")),
+        quantization: quantizationName(asNumber(metadata.get("general.file_type")) ?? undefined),
+        trainedContextLength: asNumber(metadata.get(`${architecture}.context_length`)),
+        embeddingLength: asNumber(metadata.get(`${architecture}.embedding_length`)),
+        poolingType: asNumber(metadata.get(`${architecture}.pooling_type`)),
+        chatTemplate: asString(metadata.get("tokenizer.chat_template")),
         bosToken: tokenAt("bos_token_id"),
         eosToken: tokenAt("eos_token_id"),
-        splitCount: asNumber(pick(metadata, ["split", "count"]))
+        splitCount: asNumber(metadata.get("split.count"))
     };
 }

@@ -1,9 +1,10 @@
 import { statSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/logger.js";
 import { ModelCatalog, modelTypeOf } from "../../../src/models/catalog/ModelCatalog.js";
+import { readModelHeader, type ModelHeader } from "../../../src/engine/readModelHeader.js";
 import { temporaryFolder } from "../../support/fixtures.js";
 import { LlamaFileType } from "../../support/gguf/fixtureModels.js";
 import { writeHeaderOnlyModel, type HeaderOnlyOptions } from "../../support/gguf/headerOnlyModel.js";
@@ -112,5 +113,108 @@ describe("model catalog", () => {
         await place("pub/a-GGUF/alpha-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
         await expect(new ModelCatalog([folder], silentLogger).resolve("beta"))
             .rejects.toMatchObject({ status: 404, code: "model_not_found", message: expect.stringContaining("alpha") });
+    });
+});
+
+/** The real header reader, counting its calls, and holding back the files `hold` names until they are released. */
+function watchedReader() {
+    const reads: string[] = [];
+    const held = new Map<string, () => void>();
+    const gates = new Map<string, Promise<void>>();
+    let running = 0;
+    const watch = {
+        reads, maxRunning: 0,
+        hold(fileName: string) {
+            let release!: () => void;
+            const released = new Promise<void>((resolve) => { release = resolve; });
+            held.set(fileName, () => { held.delete(fileName); release(); });
+            gates.set(fileName, released);
+        },
+        release(fileName: string) { held.get(fileName)?.(); },
+        async readHeader(file: string, signal: AbortSignal): Promise<ModelHeader> {
+            reads.push(path.basename(file));
+            running++;
+            watch.maxRunning = Math.max(watch.maxRunning, running);
+            try {
+                const gate = gates.get(path.basename(file));
+                if (gate) {
+                    await new Promise<void>((resolve, reject) => {
+                        void gate.then(resolve);
+                        signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
+                    });
+                }
+                await new Promise((resolve) => setTimeout(resolve, 2));
+                return await readModelHeader(file, signal);
+            } finally {
+                running--;
+            }
+        }
+    };
+    return watch;
+}
+
+describe("model catalog scans", () => {
+    it("reads a failing file once per version, and again when it changes", async () => {
+        await place("pub/good-GGUF/good-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        const bad = path.join(folder, "pub/good-GGUF/bad-Q4_K_M.gguf");
+        await writeFile(bad, "this is not a gguf file");
+        const reader = watchedReader();
+        const catalog = new ModelCatalog([folder], silentLogger, { readHeader: reader.readHeader });
+        await catalog.list();
+        await catalog.list();
+        expect(reader.reads.filter((name) => name === "bad-Q4_K_M.gguf")).toHaveLength(1);
+        expect(reader.reads.filter((name) => name === "good-F16.gguf")).toHaveLength(1);
+        await utimes(bad, new Date(), new Date(Date.now() + 5000));
+        await catalog.list();
+        expect(reader.reads.filter((name) => name === "bad-Q4_K_M.gguf")).toHaveLength(2);
+        expect(catalog.unusable.map((problem) => path.basename(problem.path))).toEqual(["bad-Q4_K_M.gguf"]);
+    });
+
+    it("gives up on a header that takes longer than its budget, and says so", async () => {
+        await place("pub/a-GGUF/slow-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        await place("pub/a-GGUF/quick-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        const reader = watchedReader();
+        reader.hold("slow-F16.gguf");
+        const catalog = new ModelCatalog([folder], silentLogger, { readHeader: reader.readHeader, headerReadBudgetMs: 100 });
+        expect(await ids(catalog)).toEqual(["quick"]);
+        expect(catalog.unusable).toEqual([{ path: expect.stringContaining("slow-F16.gguf"), reason: "its header took more than 100 ms to read" }]);
+    });
+
+    it("stops reading headers when closed", async () => {
+        await place("pub/a-GGUF/stuck-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        const reader = watchedReader();
+        reader.hold("stuck-F16.gguf");
+        const catalog = new ModelCatalog([folder], silentLogger, { readHeader: reader.readHeader });
+        const listing = catalog.list();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        catalog.close();
+        await expect(listing).rejects.toMatchObject({ status: 503, code: "shutting_down" });
+        await expect(catalog.list()).rejects.toMatchObject({ code: "shutting_down" });
+    });
+
+    it("runs one scan for concurrent listings, reading headers a few at a time", async () => {
+        for (let index = 0; index < 12; index++) await place(`pub/many-GGUF/model-${index}-F16.gguf`, { fileType: LlamaFileType.MOSTLY_F16 });
+        const reader = watchedReader();
+        const catalog = new ModelCatalog([folder], silentLogger, { readHeader: reader.readHeader, headerReadConcurrency: 3 });
+        const listings = await Promise.all([catalog.list(), catalog.list(), catalog.list()]);
+        expect(listings.map((entries) => entries.length)).toEqual([12, 12, 12]);
+        expect(reader.reads).toHaveLength(12);
+        expect(reader.maxRunning).toBe(3);
+    });
+
+    it("answers from the last complete scan while a rescan runs, and finds a new model in the rescan", async () => {
+        await place("pub/a-GGUF/old-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        const reader = watchedReader();
+        const catalog = new ModelCatalog([folder], silentLogger, { readHeader: reader.readHeader });
+        expect(await ids(catalog)).toEqual(["old"]);
+        await place("pub/a-GGUF/new-F16.gguf", { fileType: LlamaFileType.MOSTLY_F16 });
+        reader.hold("new-F16.gguf");
+        const rescan = catalog.list();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await ids(catalog)).toEqual(["old"]);
+        const resolving = catalog.resolve("new");
+        reader.release("new-F16.gguf");
+        expect((await resolving).id).toBe("new");
+        expect((await rescan).map((entry) => entry.id).sort()).toEqual(["new", "old"]);
     });
 });
