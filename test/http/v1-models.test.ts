@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.js";
 import type { RunningServer } from "../../src/server.js";
-import { standardModelsFolder } from "../support/fixtures.js";
+import { ensureFixtures, placeModel, standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 
 let server: RunningServer;
@@ -95,5 +95,25 @@ describe("JIT loading over HTTP", () => {
         await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "text-embedding-tiny-embed" });
         await postJson(`${server.url}/api/v0/embeddings`, { model: "text-embedding-tiny-embed", input: "x", ttl: 42 });
         expect((await instancesOf("text-embedding-tiny-embed"))[0]!.ttl_seconds).toBe(42);
+    });
+});
+
+describe("concurrent JIT loads of different models", () => {
+    it("keep --max-jit-models: three requests for three models at once leave one loaded", async () => {
+        const folder = await temporaryFolder();
+        const fixtures = await ensureFixtures();
+        for (const name of ["one", "two", "three"]) await placeModel(folder, `lmhost-test/Embed-GGUF/embed-${name}-F32.gguf`, fixtures.embedding);
+        const limited = await startTestServer({ modelsDir: folder, maxJitModels: 1 });
+        try {
+            const responses = await Promise.all(["one", "two", "three"].map((name) =>
+                postJson(`${limited.url}/v1/embeddings`, { model: `text-embedding-embed-${name}`, input: "hello" })));
+            expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            const listed = (await (await fetch(`${limited.url}/api/v0/models`)).json()).data as Array<{ id: string; state: string }>;
+            expect(listed.filter((model) => model.state === "loaded")).toHaveLength(1);
+            expect(limited.lifecycle.instances()).toHaveLength(1);
+        } finally {
+            await limited.close();
+        }
     });
 });

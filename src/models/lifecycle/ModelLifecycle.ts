@@ -6,10 +6,11 @@
  * - Idle TTL: an instance with a TTL unloads after that long with no request in flight; every request restarts
  *   the clock. JIT loads get the request's `ttl` or the configured default; explicit loads only a given one.
  * - Auto-evict: at most `maxJitModels` JIT instances stay loaded; loading another unloads the least recently
- *   used idle one (a busy one goes as soon as it is idle). Explicit loads are never evicted by JIT.
+ *   used idle one (a busy one goes as soon as it is idle). JIT loads in flight count: a JIT load beyond the limit
+ *   waits for the ones started before it, then evicts like any other. Explicit loads are never evicted by JIT.
  * - Memory guard: before loading, the engine estimates RAM for weights and context; if that is more than is
- *   free, idle JIT instances are unloaded (least recently used first) until it fits, else the load is refused
- *   with InsufficientMemory, naming the sizes.
+ *   free (less what loads in flight were admitted with, until they finish), idle JIT instances are unloaded
+ *   (least recently used first) until it fits, else the load is refused with InsufficientMemory, naming the sizes.
  * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
 import { freemem } from "node:os";
@@ -111,6 +112,10 @@ export const defaultContextLengthCap = 4096;
 export class ModelLifecycle {
     private readonly loaded = new Map<string, ModelInstance>();
     private readonly loading = new Map<string, Promise<ModelInstance>>();
+    /** JIT loads in flight by instance id, in the order they started; each settles when its load ends. */
+    private readonly jitLoads = new Map<string, Promise<void>>();
+    /** RAM admitted to loads in flight by instance id: not free, though the OS does not know it yet. */
+    private readonly reservedMemory = new Map<string, number>();
     /** Set once shutdown ends the running generations: no lease is given after that. */
     private stopped = false;
     private readonly idleTimers = new Map<string, unknown>();
@@ -223,7 +228,22 @@ export class ModelLifecycle {
 
     private async load(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
         overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
-        if (origin === "jit") this.evictJitInstancesBeyondLimit();
+        let loadEnded!: () => void;
+        if (origin === "jit") this.jitLoads.set(id, new Promise<void>((resolve) => { loadEnded = resolve; }));
+        try {
+            if (origin === "jit") await this.makeJitRoom(id);
+            return await this.startInstance(id, entry, origin, ttlSeconds, overrides);
+        } finally {
+            this.reservedMemory.delete(id);
+            if (origin === "jit") {
+                this.jitLoads.delete(id);
+                loadEnded();
+            }
+        }
+    }
+
+    private async startInstance(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
+        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
         const contextLength = overrides.contextLength ?? this.settings.contextLength ?? Math.min(entry.maxContextLength, defaultContextLengthCap);
         const parallel = entry.type === "llm" ? overrides.parallel ?? this.settings.parallel : 1;
         const started = performance.now();
@@ -235,7 +255,7 @@ export class ModelLifecycle {
         const engine = await this.dependencies.startEngine(entry.id, {
             modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu,
             engineBuild: this.settings.engineBuild, ...requested
-        }, (estimate) => this.makeRoom(entry.id, estimate));
+        }, (estimate) => this.makeRoom(id, entry.id, estimate));
         const instance: ModelInstance = {
             id, entry, engine, origin, ttlSeconds, requested,
             loadedAt: new Date(), loadSeconds: (performance.now() - started) / 1000,
@@ -253,11 +273,33 @@ export class ModelLifecycle {
         return instance;
     }
 
-    private evictJitInstancesBeyondLimit(): void {
+    /**
+     * Makes room under --max-jit-models for the JIT load `id`, counting the JIT loads started before it: when
+     * those alone reach the limit, it waits for them to end first (the later loads wait for the earlier, never
+     * the other way round), so they are evicted like loaded instances.
+     */
+    private async makeJitRoom(id: string): Promise<void> {
+        let earlier = this.jitLoadsBefore(id);
+        while (earlier.length >= this.settings.maxJitModels && earlier.length > 0) {
+            await Promise.all(earlier);
+            // The requests that waited for those loads lease their instance in the microtasks that follow; after
+            // them, an instance is busy (evicted when its requests end) rather than idle (evicted at once).
+            await new Promise((resolve) => setImmediate(resolve));
+            earlier = this.jitLoadsBefore(id);
+        }
+        this.evictJitInstancesBeyondLimit(earlier.length);
+    }
+
+    private jitLoadsBefore(id: string): Promise<void>[] {
+        const ids = [...this.jitLoads.keys()];
+        return ids.slice(0, ids.indexOf(id)).map((other) => this.jitLoads.get(other)!);
+    }
+
+    private evictJitInstancesBeyondLimit(loadsInFlight: number): void {
         const staying = this.instances()
             .filter((instance) => instance.origin === "jit" && !this.unloadWhenIdle.has(instance.id))
             .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-        while (staying.length >= this.settings.maxJitModels && staying.length > 0) {
+        while (staying.length + loadsInFlight >= this.settings.maxJitModels && staying.length > 0) {
             const oldest = staying.shift()!;
             this.logger.info(`Unloading JIT model "${oldest.id}" to keep at most ${this.settings.maxJitModels} JIT-loaded`);
             if (oldest.inFlight === 0) void this.remove(oldest, "evicted");
@@ -265,10 +307,18 @@ export class ModelLifecycle {
         }
     }
 
-    /** Admits a load whose estimate fits in free memory, unloading idle JIT instances to make it fit. */
-    private async makeRoom(modelId: string, estimate: ResourceEstimate): Promise<void> {
+    /**
+     * Admits the load `id` when its estimate fits in free memory less what other loads in flight were admitted
+     * with, unloading idle JIT instances to make it fit; from then on its estimate is reserved until it ends.
+     */
+    private async makeRoom(id: string, modelId: string, estimate: ResourceEstimate): Promise<void> {
         const needed = estimate.modelRam + estimate.contextRam;
-        let available = this.dependencies.availableMemory();
+        const free = () => {
+            let reserved = 0;
+            for (const [other, bytes] of this.reservedMemory) if (other !== id) reserved += bytes;
+            return Math.max(0, this.dependencies.availableMemory() - reserved);
+        };
+        let available = free();
         const idle = this.instances()
             .filter((instance) => instance.origin === "jit" && instance.inFlight === 0)
             .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
@@ -278,9 +328,10 @@ export class ModelLifecycle {
             if (needed <= available) break;
             this.logger.info(`Unloading idle JIT model "${instance.id}" to make room for ${modelId}`);
             await this.remove(instance, "evicted for memory");
-            available = this.dependencies.availableMemory();
+            available = free();
         }
         if (needed > available) throw new InsufficientMemory(modelId, estimate, available);
+        this.reservedMemory.set(id, needed);
     }
 
     private becameIdle(instance: ModelInstance): void {

@@ -13,6 +13,8 @@ export function fakeEngineStarter(estimateFor: (modelId: string) => ResourceEsti
         const estimate = estimateFor(modelId);
         await new Promise((resolve) => setTimeout(resolve, 5));
         await admit(estimate);
+        // Loading the weights, after admission, as a real engine does.
+        await new Promise((resolve) => setTimeout(resolve, 5));
         let markExited!: (reason: string) => void;
         const exited = new Promise<string>((resolve) => { markExited = resolve; });
         const engine: FakeEngine = {

@@ -148,6 +148,25 @@ describe("auto-evict", () => {
         expect(loadedIds()).toEqual(["b"]);
     });
 
+    it("counts JIT loads in flight: three concurrent requests for three models leave one loaded", async () => {
+        const { lifecycle, loadedIds, settle, engines } = setUp();
+        const leases = await Promise.all(["a", "b", "c"].map((id) => lifecycle.acquire(entry(id))));
+        expect(engines.loads).toEqual(["a", "b", "c"]);
+        expect(leases.map((lease) => lease.instance.engine.alive)).toEqual([true, true, true]);
+        for (const lease of leases) lease.release();
+        await settle();
+        expect(loadedIds()).toEqual(["c"]);
+    });
+
+    it("lets JIT loads up to the limit run at once", async () => {
+        const { lifecycle, loadedIds, settle } = setUp({ maxJitModels: 2 });
+        const leases = await Promise.all(["a", "b", "c"].map((id) => lifecycle.acquire(entry(id))));
+        for (const lease of leases) lease.release();
+        await settle();
+        expect(loadedIds()).toHaveLength(2);
+        expect(loadedIds()).toContain("c");
+    });
+
     it("never evicts explicitly loaded models for JIT loads", async () => {
         const { lifecycle, loadedIds, settle } = setUp();
         await lifecycle.loadExplicitly({ entry: entry("pinned") });
@@ -190,6 +209,15 @@ describe("memory guard", () => {
         expect((error as Error).message).toMatch(/needs about 0\.00 GB/);
         expect(loadedIds()).toEqual(["small-1", "small-2"]);
         busy.release();
+    });
+
+    it("reserves memory for loads in flight: of three concurrent loads, the one that does not fit is refused", async () => {
+        const { lifecycle, loadedIds } = withMemory(600);
+        const results = await Promise.allSettled(["small-1", "small-2", "small-3"].map((id) => lifecycle.acquire(entry(id))));
+        expect(results.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+        expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientMemory);
+        expect(loadedIds()).toEqual(["small-1", "small-2"]);
+        for (const result of results) if (result.status === "fulfilled") result.value.release();
     });
 
     it("refuses a model bigger than all memory without unloading anything", async () => {
