@@ -42,6 +42,11 @@ export type Config = {
     bodyLimit: number;
     /** Seconds running requests get to finish when the server stops, before they are ended. */
     shutdownTimeoutSeconds: number;
+    /**
+     * Seconds a response may wait for a client that does not read before the connection is closed (a stream's
+     * generation is held meanwhile); 0: wait for ever.
+     */
+    stallTimeoutSeconds: number;
 };
 
 export class ConfigError extends Error {}
@@ -90,6 +95,7 @@ export type RawServeOptions = {
     cors?: boolean | string;
     bodyLimit?: string | number;
     shutdownTimeout?: string | number;
+    stallTimeout?: string | number;
 };
 
 /** "32MB", "512kb", "1048576" -> bytes. */
@@ -156,7 +162,8 @@ export function resolveConfig(raw: RawServeOptions): Config {
         apiKeys: apiKeys(raw.apiKey),
         cors: corsSetting(raw.cors),
         bodyLimit: parseSize("--body-limit", raw.bodyLimit) ?? 32 * 1024 * 1024,
-        shutdownTimeoutSeconds: integer("--shutdown-timeout", raw.shutdownTimeout, 0, 3600) ?? 10
+        shutdownTimeoutSeconds: integer("--shutdown-timeout", raw.shutdownTimeout, 0, 3600) ?? 10,
+        stallTimeoutSeconds: integer("--stall-timeout", raw.stallTimeout, 0, 24 * 3600) ?? 60
     };
 }
 

@@ -88,6 +88,7 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
         apiKeys: config.apiKeys,
         cors: config.cors,
         bodyLimit: config.bodyLimit,
+        stallTimeoutSeconds: config.stallTimeoutSeconds,
         loggerInstance: logger instanceof ConsoleLogger ? logger : undefined,
         logRequests: config.logLevel === "debug"
     });

@@ -41,6 +41,8 @@ export function serveCommand(): Command {
         .addOption(new Option("--body-limit <size>", "largest request body (e.g. 32MB)").env("LMHOST_BODY_LIMIT").default("32MB"))
         .addOption(new Option("--shutdown-timeout <seconds>", "on SIGINT/SIGTERM, how long running requests may finish before they are ended")
             .env("LMHOST_SHUTDOWN_TIMEOUT").default("10"))
+        .addOption(new Option("--stall-timeout <seconds>", "how long a response waits for a client that does not read (its generation held) before the connection is closed; 0: for ever")
+            .env("LMHOST_STALL_TIMEOUT").default("60"))
         .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
             .choices(["debug", "info", "warn", "error", "silent"]).default("info"))
         .action(async (options: RawServeOptions) => {

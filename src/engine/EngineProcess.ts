@@ -12,6 +12,10 @@ import type {
     EngineFailureDescription, FromWorker, GenerationDone, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, TokenLogprob, ToWorker
 } from "./protocol.js";
 
+/** Unread events of a generation at which it is held, and at which it goes on. */
+const holdAtUnread = 64;
+const proceedAtUnread = 8;
+
 export type GenerationEvent =
     | { type: "token"; text: string; logprob?: TokenLogprob }
     | ({ type: "done" } & GenerationDone);
@@ -49,10 +53,11 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
 }
 
 /** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "generate" | "embed" | "cancelAll" | "dispose">;
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "cancelAll" | "dispose">;
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
+    private readonly heldJobs = new Set<number>();
     private nextJobId = 1;
     private exitReason: string | null = null;
     /** Resolves with a description of why the worker ended. */
@@ -119,6 +124,11 @@ export class EngineProcess {
         });
     }
 
+    /** Generations held because their readers are behind (clients not reading their streams). */
+    get heldGenerations(): number {
+        return this.heldJobs.size;
+    }
+
     /** The worker's process id, for diagnostics. */
     get pid(): number | undefined {
         return this.child.pid;
@@ -135,6 +145,8 @@ export class EngineProcess {
      */
     generate(params: GenerationParams, signal: AbortSignal, promptParam: string): Promise<Generation> {
         const id = this.nextJobId++;
+        // Flow control: a reader this many events behind holds the generation; it goes on when the reader catches up.
+        let held = false;
         let settle!: (outcome: GenerationDone | null) => void;
         const settled = new Promise<GenerationDone | null>((resolve) => { settle = resolve; });
         return new Promise((resolve, reject) => {
@@ -149,12 +161,22 @@ export class EngineProcess {
                     ended = true;
                 }
             });
+            const read = async function* (process: EngineProcess): AsyncGenerator<GenerationEvent> {
+                for await (const event of events) {
+                    if (held && events.readableLength <= proceedAtUnread) {
+                        held = false;
+                        process.heldJobs.delete(id);
+                        process.send({ type: "proceed", id });
+                    }
+                    yield event;
+                }
+            };
             let accepted = false;
             this.jobs.set(id, {
                 param: promptParam,
                 accept: (promptTokens) => {
                     accepted = true;
-                    resolve({ promptTokens, events, settled });
+                    resolve({ promptTokens, events: read(this), settled });
                 },
                 push: (event) => {
                     if (event.type === "done") {
@@ -163,6 +185,11 @@ export class EngineProcess {
                     }
                     if (ended) return;
                     events.push(event);
+                    if (!held && events.readableLength >= holdAtUnread) {
+                        held = true;
+                        this.heldJobs.add(id);
+                        this.send({ type: "hold", id });
+                    }
                     if (event.type === "done") {
                         ended = true;
                         events.end();
@@ -226,6 +253,7 @@ export class EngineProcess {
 
     private finish(id: number, signal: AbortSignal, onAbort: () => void): void {
         this.jobs.delete(id);
+        this.heldJobs.delete(id);
         signal.removeEventListener("abort", onAbort);
     }
 

@@ -176,6 +176,9 @@ export type ToWorker =
     | { type: "generate"; id: number; params: GenerationParams }
     | { type: "embed"; id: number; inputs: string[] }
     | { type: "cancel"; id: number }
+    /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
+    | { type: "hold"; id: number }
+    | { type: "proceed"; id: number }
     | { type: "shutdown" };
 
 export type FromWorker =

@@ -22,6 +22,7 @@ import { openAiModelRoutes } from "./routes/openai/models.js";
 import { v1DownloadRoutes } from "./routes/v1/downloads.js";
 import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
+import { closeIfStalled } from "./sse.js";
 
 export type Services = {
     models: ModelService;
@@ -44,6 +45,8 @@ export type AppOptions = {
     loggerInstance?: FastifyBaseLogger;
     /** Log every request and response. Default false. */
     logRequests?: boolean;
+    /** Seconds a response may wait for a client that does not read before the connection is closed; 0: no limit. Default 60. */
+    stallTimeoutSeconds?: number;
 };
 
 declare module "fastify" {
@@ -54,6 +57,8 @@ declare module "fastify" {
     interface FastifyInstance {
         /** Every route the app serves, for reviews such as "does every route require the API key". */
         routeList: Array<{ method: string; url: string }>;
+        /** Milliseconds a response may wait for a client that does not read; 0: no limit. */
+        stallTimeoutMs: number;
     }
 }
 
@@ -69,6 +74,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }).withTypeProvider<TypeBoxTypeProvider>();
 
     app.decorate("routeList", []);
+    app.decorate("stallTimeoutMs", (options.stallTimeoutSeconds ?? 60) * 1000);
+    // A JSON reply its client does not read is held in memory; past the stall timeout the connection goes.
+    app.addHook("onSend", async (_request, reply) => {
+        closeIfStalled(reply.raw, app.stallTimeoutMs, () => reply.log.warn("Closed a connection whose client read nothing for the stall timeout"));
+    });
     app.addHook("onRoute", (route) => {
         for (const method of [route.method].flat()) app.routeList.push({ method, url: route.url });
     });

@@ -1,16 +1,68 @@
 /**
  * Server-sent events: `data: <json>` per chunk, written as soon as it is produced, then `data: [DONE]`.
- * Writes after the client has gone are dropped, never thrown.
+ * Writes after the client has gone are dropped, never thrown. A client that does not read holds the stream:
+ * `send` waits for the socket to drain (the generation behind it is held meanwhile), and a client that reads
+ * nothing for the stall timeout has its connection closed, which ends the generation as a hang-up does.
  */
+import type { ServerResponse } from "node:http";
 import type { FastifyReply } from "fastify";
 import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
 
 export type EventStream<T> = {
-    send(chunk: T): void;
+    /** Resolves at once, or when the client has read what was written before (the socket drained). */
+    send(chunk: T): Promise<void> | void;
     /** An error after the stream started: sent as an event of its own, then the stream ends. */
     fail(error: ErrorEnvelope): void;
     end(): void;
 };
+
+/**
+ * Closes `response`'s connection when its client reads nothing for `stallMs` (0: never) before the response is
+ * written out. Progress is the socket's bytes handed to the OS: a slow client that keeps reading is not cut.
+ */
+export function closeIfStalled(response: ServerResponse, stallMs: number, onClose: () => void): void {
+    if (stallMs <= 0) return;
+    const socket = response.socket;
+    if (socket === null) return;
+    let written = socket.bytesWritten;
+    const timer = setInterval(() => {
+        if (socket.bytesWritten !== written) {
+            written = socket.bytesWritten;
+            return;
+        }
+        clearInterval(timer);
+        onClose();
+        socket.destroy();
+    }, stallMs).unref();
+    const stop = () => clearInterval(timer);
+    response.once("finish", stop);
+    response.once("close", stop);
+}
+
+/** Resolves when `response` can take more (drained or gone); past the stall timeout its connection is closed. */
+function drained(response: ServerResponse, stallMs: number, onStall: () => void): Promise<void> {
+    return new Promise((resolve) => {
+        const done = () => {
+            response.off("drain", done);
+            response.off("close", done);
+            clearInterval(timer);
+            resolve();
+        };
+        response.on("drain", done);
+        response.on("close", done);
+        const socket = response.socket;
+        let written = socket?.bytesWritten ?? 0;
+        const timer = stallMs <= 0 || socket === null ? undefined : setInterval(() => {
+            if (socket.bytesWritten !== written) {
+                written = socket.bytesWritten;
+                return;
+            }
+            onStall();
+            socket.destroy();
+            done();
+        }, stallMs).unref();
+    });
+}
 
 export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) => string): EventStream<T> {
     reply.hijack();
@@ -22,17 +74,20 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
         "X-Accel-Buffering": "no"
     });
     raw.flushHeaders();
-    const write = (data: string) => {
-        if (!raw.destroyed && !raw.writableEnded) raw.write(`data: ${data}\n\n`);
+    const stallMs = reply.server.stallTimeoutMs;
+    const onStall = () => reply.log.warn(`Closed a stream whose client read nothing for ${stallMs / 1000} s`);
+    const write = (data: string): Promise<void> | void => {
+        if (raw.destroyed || raw.writableEnded) return;
+        if (!raw.write(`data: ${data}\n\n`)) return drained(raw, stallMs, onStall);
     };
     return {
         send: (chunk) => write(serialize(chunk)),
         fail: (error) => {
-            write(JSON.stringify(error));
+            void write(JSON.stringify(error));
             if (!raw.writableEnded) raw.end();
         },
         end: () => {
-            write("[DONE]");
+            void write("[DONE]");
             if (!raw.writableEnded) raw.end();
         }
     };

@@ -60,6 +60,10 @@ export class ServerMetrics {
             collect: perInstance((instance) => Math.min(instance.inFlight, instance.engine.model.parallel))
         });
         new Gauge({
+            name: "lmhost_held_generations", help: "Generations held between tokens because their clients do not read, per loaded instance.",
+            labelNames: ["instance", "model"], registers, collect: perInstance((instance) => instance.engine.heldGenerations)
+        });
+        new Gauge({
             name: "lmhost_sequences", help: "Sequences (parallel slots), per loaded instance.", labelNames: ["instance", "model"], registers,
             collect: perInstance((instance) => instance.engine.model.parallel)
         });

@@ -3,6 +3,7 @@
  * Runs only in the worker process.
  */
 import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import type { ReaderGate } from "./ReaderGate.js";
 import { unloadAbortReason, type EngineFailureDescription, type GenerationDone, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
 import type { BatchAssembler } from "./BatchAssembler.js";
 import type { GrammarCache } from "./grammars.js";
@@ -20,6 +21,8 @@ export type GenerationCallbacks = {
     token(text: string, logprob?: TokenLogprob): void;
     done(outcome: GenerationDone): void;
     failed(error: EngineFailureDescription): void;
+    /** Closed while the reader of the tokens is behind: the generation waits between tokens. */
+    gate?: ReaderGate;
 };
 
 export class LlmHost {
@@ -196,7 +199,7 @@ export class LlmHost {
             // The turn's end is decided here, from the family's end set, not from the binding's single guess.
             yieldEogToken: true
         });
-        const member = this.batches.join();
+        let member = this.batches.join();
         try {
             for await (const output of evaluation) {
                 member.received();
@@ -231,6 +234,16 @@ export class LlmHost {
                     break;
                 }
                 if (this.joining > 0) await this.joinGate;
+                if (callbacks.gate?.closed) {
+                    // Out of the batch while held, so the others do not wait for it.
+                    member.leave();
+                    await callbacks.gate.passage(signal);
+                    member = this.batches.join();
+                    if (signal.aborted) {
+                        stopReason = signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped";
+                        break;
+                    }
+                }
                 await member.ready();
             }
         } finally {

@@ -10,6 +10,7 @@ import { BatchAssembler } from "./BatchAssembler.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
+import { ReaderGate } from "./ReaderGate.js";
 
 /**
  * Messages leave in order, on the next turn of the event loop rather than at once: a token's message is then
@@ -51,6 +52,7 @@ function logFromLlama(level: LlamaLogLevel, message: string): void {
 
 let host: LlmHost | EmbeddingHost | undefined;
 const running = new Map<number, AbortController>();
+const gates = new Map<number, ReaderGate>();
 
 let llamaInstance: Promise<Llama> | undefined;
 
@@ -144,9 +146,12 @@ async function handle(message: ToWorker): Promise<void> {
                 return;
             }
             const controller = new AbortController();
+            const gate = new ReaderGate();
             running.set(id, controller);
+            gates.set(id, gate);
             try {
                 await host.generate(message.params, controller.signal, {
+                    gate,
                     accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
                     token: (text, logprob) => send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }),
                     done: (outcome) => send({ type: "done", id, ...outcome }),
@@ -154,6 +159,7 @@ async function handle(message: ToWorker): Promise<void> {
                 });
             } finally {
                 running.delete(id);
+                gates.delete(id);
             }
             return;
         }
@@ -177,6 +183,12 @@ async function handle(message: ToWorker): Promise<void> {
         }
         case "cancel":
             running.get(message.id)?.abort();
+            return;
+        case "hold":
+            gates.get(message.id)?.close();
+            return;
+        case "proceed":
+            gates.get(message.id)?.reopen();
             return;
         case "shutdown":
             await shutDown();

@@ -41,22 +41,23 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
     serialize: (chunk: Chunk) => string): Promise<void> {
     const stream = startEventStream(reply, serialize);
     let first = true;
-    const send = (chunk: Chunk | undefined) => {
+    const send = async (chunk: Chunk | undefined) => {
         if (chunk === undefined) return;
-        stream.send(chunk);
         first = false;
+        // Waiting here while the client does not read leaves the engine's events unread, which holds the generation.
+        await stream.send(chunk);
     };
     try {
         for await (const event of run.events) {
             switch (event.type) {
-                case "text": send(shapes.text(event, first)); break;
-                case "reasoning": send(shapes.reasoning?.(event, first)); break;
-                case "toolCallStart": send(shapes.toolCallStart?.(event, first)); break;
-                case "toolCallArguments": send(shapes.toolCallArguments?.(event)); break;
+                case "text": await send(shapes.text(event, first)); break;
+                case "reasoning": await send(shapes.reasoning?.(event, first)); break;
+                case "toolCallStart": await send(shapes.toolCallStart?.(event, first)); break;
+                case "toolCallArguments": await send(shapes.toolCallArguments?.(event)); break;
                 case "end": {
-                    send(shapes.finish(event.summary, event.logprobs));
+                    await send(shapes.finish(event.summary, event.logprobs));
                     const totals = shapes.totals(event.summary);
-                    if (totals !== null) send(totals);
+                    if (totals !== null) await send(totals);
                 }
             }
         }

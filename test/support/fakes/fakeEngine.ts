@@ -22,6 +22,7 @@ export function fakeEngineStarter(estimateFor: (modelId: string) => ResourceEsti
             estimate,
             alive: true,
             pid: undefined,
+            heldGenerations: 0,
             exited,
             model: {
                 contextLength: options.contextLength, parallel: options.parallel, threads: options.threads, sizeBytes: 0, prependsBos: false,
