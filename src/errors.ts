@@ -95,6 +95,12 @@ export class ChatTemplateUnusable extends ApiError {
     }
 }
 
+export class LoadCancelled extends ApiError {
+    constructor(modelId: string) {
+        super(`Loading "${modelId}" was cancelled: every model was unloaded meanwhile.`, 503, "server_error", "load_cancelled");
+    }
+}
+
 export class EngineFailure extends ApiError {
     constructor(reason: string) {
         super(`The inference engine failed: ${reason}`, 500, "server_error", "engine_failure");

@@ -112,7 +112,7 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
             }, timeoutSeconds * 1000);
             await app.close();
             clearTimeout(timer);
-            await lifecycle.unloadAll();
+            await lifecycle.unloadAll("shutting down");
         }
     };
 }

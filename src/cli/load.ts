@@ -44,12 +44,12 @@ export function unloadCommand(): Command {
         .action(action(async (instance: string | undefined, options: { all?: boolean; json?: boolean; host?: string; port?: string; apiKey?: string }) => {
             if ((instance === undefined) === !options.all) throw new CliError("name one instance, or pass --all", ExitCode.usage);
             const client = new ServerClient(options);
-            const ids = options.all
-                ? (await client.request<{ models: Array<{ loaded_instances: Array<{ id: string }> }> }>("GET", "/api/v1/models")).models
-                    .flatMap((model) => model.loaded_instances.map((loaded) => loaded.id))
-                : [instance!];
-            for (const id of ids) await client.request("POST", "/api/v1/models/unload", { instance_id: id });
-            if (options.json) printJson({ unloaded: ids });
-            else process.stdout.write(ids.length === 0 ? "Nothing was loaded.\n" : ids.map((id) => `Unloaded "${id}"\n`).join(""));
+            // One call for --all: the server also cancels the loads in flight, and no TTL can race a listing.
+            const { unloaded, cancelled_loads: cancelled } = options.all
+                ? await client.request<{ unloaded: string[]; cancelled_loads: string[] }>("POST", "/api/v1/models/unload-all")
+                : { unloaded: [(await client.request<{ instance_id: string }>("POST", "/api/v1/models/unload", { instance_id: instance })).instance_id], cancelled_loads: [] };
+            if (options.json) printJson({ unloaded, cancelled_loads: cancelled });
+            else if (unloaded.length === 0 && cancelled.length === 0) process.stdout.write("Nothing was loaded.\n");
+            else process.stdout.write([...unloaded.map((id) => `Unloaded "${id}"`), ...cancelled.map((id) => `Cancelled the load of "${id}"`)].join("\n") + "\n");
         }));
 }

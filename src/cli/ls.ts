@@ -2,23 +2,17 @@
 import { Command, Option } from "commander";
 import { resolveConfig } from "../config.js";
 import { silentLogger } from "../logger.js";
-import { bitsPerWeightOf } from "../models/catalog/quantizationBits.js";
+import { toV1Model } from "../http/routes/v1/v1Shapes.js";
 import type { V1Model } from "../schemas/v1/models.js";
-import { action, formatBytes, printJson, serverOptions, table } from "./common.js";
-import { ServerClient } from "./serverClient.js";
+import { action, CliError, formatBytes, printJson, serverOptions, table } from "./common.js";
+import { busyServer, ServerClient } from "./serverClient.js";
 
 /** Without a server the catalog is read from disk (where `lmhost serve` would look); load state is then unknown. */
 async function modelsOnDisk(modelsDirs: string[] | undefined): Promise<V1Model[]> {
     const [{ ModelCatalog }, { modelSources }] = await Promise.all([import("../models/catalog/ModelCatalog.js"), import("../server.js")]);
     const config = resolveConfig(modelsDirs ? { modelsDir: modelsDirs } : {});
     const entries = await new ModelCatalog(modelSources(config), silentLogger).list();
-    return entries.map((entry) => ({
-        type: entry.type === "embeddings" ? "embedding" : "llm",
-        publisher: entry.publisher, key: entry.id, display_name: entry.header.name ?? entry.id, architecture: entry.architecture,
-        quantization: { name: entry.quantization, bits_per_weight: bitsPerWeightOf(entry.quantization) },
-        size_bytes: entry.sizeBytes, params_string: entry.header.sizeLabel, loaded_instances: [], max_context_length: entry.maxContextLength,
-        format: "gguf", capabilities: { vision: false, trained_for_tool_use: false }, source: entry.source, path: entry.path
-    }));
+    return entries.map((entry) => toV1Model({ ...entry, loaded: false, instances: [] }));
 }
 
 export function lsCommand(): Command {
@@ -28,7 +22,10 @@ export function lsCommand(): Command {
         .addOption(new Option("--models-dir <dir...>", "when no server is running: folders to look in (default: where lmhost serve looks)").env("LMHOST_MODELS_DIR"))
         .action(action(async (options: { json?: boolean; host?: string; port?: string; modelsDir?: string[] }) => {
             const client = new ServerClient(options);
-            const running = await client.reachable();
+            const probe = await client.probe();
+            // Reading the folders instead would list what this command finds, not what that server serves.
+            if (probe === "busy") throw new CliError(busyServer(client.baseUrl));
+            const running = probe === "running";
             const models = running
                 ? (await client.request<{ models: V1Model[] }>("GET", "/api/v1/models")).models
                 : await modelsOnDisk(options.modelsDir);

@@ -1,6 +1,14 @@
 /** The CLI's view of a running lmhost server over its REST API. */
 import { CliError, ExitCode, serverUrl, type ServerAddress } from "./common.js";
 
+export type ServerProbe = "running" | "busy" | "none";
+
+const probeTimeoutMs = 3000;
+
+/** What to say of a server that did not answer its liveness probe. */
+export const busyServer = (url: string) =>
+    `the server at ${url} accepts connections but did not answer within ${probeTimeoutMs / 1000} s (busy or stopping); try again`;
+
 export class ServerClient {
     readonly baseUrl: string;
     private readonly apiKey: string | undefined;
@@ -41,13 +49,19 @@ export class ServerClient {
         return parsed as T;
     }
 
-    /** Whether a server answers at all. */
-    async reachable(): Promise<boolean> {
+    /**
+     * Whether a server is there: "running" when its liveness probe (GET /health, which answers at once whatever
+     * the server is doing) answers; "busy" when something accepts connections but does not answer in 3 s (or
+     * refuses requests, as while shutting down); "none" when nothing listens.
+     */
+    async probe(): Promise<ServerProbe> {
         try {
-            await fetch(`${this.baseUrl}/api/v1/models`, { headers: this.headers(), signal: AbortSignal.timeout(3000) });
-            return true;
-        } catch {
-            return false;
+            const response = await fetch(`${this.baseUrl}/health`, { headers: this.headers(), signal: AbortSignal.timeout(probeTimeoutMs) });
+            await response.body?.cancel();
+            return response.status === 503 ? "busy" : "running";
+        } catch (error) {
+            // Only a server that took the connection can leave a request unanswered until the timeout.
+            return error instanceof Error && error.name === "TimeoutError" ? "busy" : "none";
         }
     }
 }

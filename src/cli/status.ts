@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import type { V1Model } from "../schemas/v1/models.js";
 import { action, CliError, ExitCode, printJson, serverOptions } from "./common.js";
-import { ServerClient } from "./serverClient.js";
+import { busyServer, ServerClient } from "./serverClient.js";
 
 export function statusCommand(): Command {
     return serverOptions(new Command("status"))
@@ -10,9 +10,14 @@ export function statusCommand(): Command {
         .option("--json", "print JSON for scripts")
         .action(action(async (options: { json?: boolean; host?: string; port?: string; apiKey?: string }) => {
             const client = new ServerClient(options);
-            if (!(await client.reachable())) {
+            const probe = await client.probe();
+            if (probe === "none") {
                 if (options.json) printJson({ running: false, url: client.baseUrl });
                 throw new CliError(`no lmhost server is running at ${client.baseUrl}`, ExitCode.noServer);
+            }
+            if (probe === "busy") {
+                if (options.json) printJson({ running: true, responding: false, url: client.baseUrl });
+                throw new CliError(busyServer(client.baseUrl));
             }
             const { models } = await client.request<{ models: V1Model[] }>("GET", "/api/v1/models");
             const loaded = models.flatMap((model) => model.loaded_instances.map((instance) => instance.id));

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { pushable } from "it-pushable";
 import { fileURLToPath } from "node:url";
-import { ContextLengthExceeded, EngineFailure, InvalidRequest, ModelLoadFailed } from "../errors.js";
+import { ContextLengthExceeded, EngineFailure, InvalidRequest, LoadCancelled, ModelLoadFailed } from "../errors.js";
 import { engineEnvironment } from "./engineEnvironment.js";
 import type {
     EngineFailureDescription, FromWorker, GenerationDone, GenerationParams, LoadedModelDescription, LoadOptions, ResourceEstimate, TokenLogprob, ToWorker
@@ -83,10 +83,11 @@ export class EngineProcess {
 
     /**
      * Starts a worker, has it estimate the memory the model and its context need, lets `admit` decide (it may
-     * make room, or throw to refuse), then loads. Rejects with ModelLoadFailed or admit's error, leaving no
-     * process behind.
+     * make room, or throw to refuse), then loads. Rejects with ModelLoadFailed or admit's error, or LoadCancelled
+     * once `signal` aborts, leaving no process behind.
      */
-    static async start(modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void> = async () => {}): Promise<EngineProcess> {
+    static async start(modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void> = async () => {},
+        signal?: AbortSignal): Promise<EngineProcess> {
         const child = fork(workerEntry, [], {
             // JSON, not "advanced": for the small per-token messages it costs measurably less (README, "Threads").
             serialization: "json",
@@ -94,7 +95,10 @@ export class EngineProcess {
             execArgv: workerEntry.endsWith(".ts") ? ["--import", "tsx"] : [],
             env: engineEnvironment()
         });
+        const cancel = () => child.kill("SIGKILL");
+        signal?.addEventListener("abort", cancel, { once: true });
         try {
+            signal?.throwIfAborted();
             const estimated = await EngineProcess.request(child, modelId, { type: "estimate", options });
             if (estimated.type !== "estimated") throw new ModelLoadFailed(modelId, estimated.type === "loadFailed" ? estimated.message : "unexpected reply");
             await admit(estimated.estimate);
@@ -103,7 +107,10 @@ export class EngineProcess {
             return new EngineProcess(child, loaded.model, estimated.estimate);
         } catch (error) {
             child.kill("SIGKILL");
+            if (signal?.aborted) throw new LoadCancelled(modelId);
             throw error;
+        } finally {
+            signal?.removeEventListener("abort", cancel);
         }
     }
 

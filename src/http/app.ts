@@ -22,6 +22,7 @@ import { openAiModelRoutes } from "./routes/openai/models.js";
 import { v1DownloadRoutes } from "./routes/v1/downloads.js";
 import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
+import { operationsRoutes } from "./routes/operations.js";
 import { closeIfStalled } from "./sse.js";
 
 export type Services = {
@@ -106,8 +107,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook("onResponse", async (request, reply) => {
         metrics.countRequest(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode);
     });
-    app.get("/metrics", { schema: { summary: "Prometheus metrics", tags: ["Operations"], produces: ["text/plain"] } }, async (_request, reply) =>
-        reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
     app.setErrorHandler((error, request, reply) => {
         const { status, body, unexpected, headers } = toHttpError(error);
@@ -120,12 +119,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
 
     // Before the routes: the OpenAPI document is collected from them as they register.
-    await registerOpenApi(app);
+    await registerOpenApi(app, (options.apiKeys ?? []).length > 0);
     const dependencies: RouteDependencies = { services: options.services };
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
         openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes,
-        v1ModelRoutes, v1DownloadRoutes
+        v1ModelRoutes, v1DownloadRoutes, operationsRoutes
     ]) {
         await app.register(routes, dependencies);
     }

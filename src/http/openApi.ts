@@ -9,9 +9,19 @@ import type { FastifyInstance } from "fastify";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+/** With `requiresApiKey`, the document declares the key (Swagger UI's Authorize button then sends it). */
+export async function registerOpenApi(app: FastifyInstance, requiresApiKey: boolean): Promise<void> {
     await app.register(swagger, {
         openapi: {
+            ...(requiresApiKey ? {
+                components: {
+                    securitySchemes: {
+                        bearerKey: { type: "http", scheme: "bearer", description: "An --api-key of the server, as Authorization: Bearer <key>" },
+                        headerKey: { type: "apiKey", in: "header", name: "x-api-key", description: "An --api-key of the server, as x-api-key" }
+                    }
+                },
+                security: [{ bearerKey: [] }, { headerKey: [] }]
+            } : {}),
             info: {
                 title: "lmhost",
                 version,
@@ -21,7 +31,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
                 { name: "LM Studio REST API v0", description: "Models, chat, completions and embeddings with LM Studio's stats." },
                 { name: "OpenAI-compatible API", description: "A drop-in base URL for OpenAI clients: /v1." },
                 { name: "LM Studio REST API v1 (model management)", description: "List, load, unload and download models." },
-                { name: "Operations", description: "Prometheus metrics." }
+                { name: "Operations", description: "Liveness and Prometheus metrics." }
             ]
         }
     });

@@ -1,4 +1,4 @@
-import { Type, type Static } from "typebox";
+import { Type, type Static, type TSchema } from "typebox";
 
 /** OpenAI's error shape, used by every API surface for every failure. */
 export const ErrorEnvelope = Type.Object({
@@ -10,3 +10,21 @@ export const ErrorEnvelope = Type.Object({
     }, { additionalProperties: false })
 }, { additionalProperties: false, $id: "ErrorEnvelope" });
 export type ErrorEnvelope = Static<typeof ErrorEnvelope>;
+
+/**
+ * A completion route's responses: its JSON body, or with `stream: true` server-sent events, each `data:` one
+ * chunk (then `data: [DONE]`); errors in the envelope. The chunk schema is the one streamed chunks are serialized with.
+ */
+export function completionResponses<Json extends TSchema, Chunk extends TSchema>(json: Json, chunk: Chunk) {
+    return {
+        200: {
+            description: "The completion; with `stream: true`, server-sent events whose `data:` lines are chunks, ending with `data: [DONE]`",
+            content: {
+                "application/json": { schema: json },
+                "text/event-stream": { schema: chunk }
+            }
+        },
+        "4xx": ErrorEnvelope,
+        "5xx": ErrorEnvelope
+    };
+}

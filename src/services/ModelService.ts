@@ -30,6 +30,11 @@ export class ModelService {
         return this.lifecycle.unload(instanceId);
     }
 
+    /** Cancels the loads in flight and unloads every instance. */
+    unloadAll(): Promise<{ unloaded: string[]; cancelledLoads: string[] }> {
+        return this.lifecycle.unloadAll();
+    }
+
     private withState(entry: CatalogEntry): ModelListing {
         const instances = this.lifecycle.instances().filter((instance) => instance.entry.path === entry.path);
         return { ...entry, loaded: instances.length > 0, instances };

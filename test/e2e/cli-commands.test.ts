@@ -3,6 +3,7 @@
  * stand-in for the Hugging Face Hub) and chat (piped, and interactive through a pseudo-terminal).
  */
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +41,23 @@ describe("lmhost status", () => {
         expect(stopped.code).toBe(3);
         expect(stopped.stderr.trim()).toBe("lmhost: no lmhost server is running at http://127.0.0.1:1");
     });
+
+    it("tells a server that does not answer from no server, and ls does not read the folders instead", async () => {
+        // Accepts connections and answers nothing, as a server stuck in work would.
+        const silent = net.createServer(() => {});
+        await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+        const silentPort = String((silent.address() as net.AddressInfo).port);
+        try {
+            const status = await runCli(["status", "--port", silentPort], { env });
+            expect(status.code).toBe(1);
+            expect(status.stderr).toMatch(/accepts connections but did not answer within 3 s/);
+            const ls = await runCli(["ls", "--port", silentPort], { env });
+            expect(ls.code).toBe(1);
+            expect(ls.stdout).toBe("");
+        } finally {
+            silent.close();
+        }
+    });
 });
 
 describe("lmhost ls", () => {
@@ -56,11 +74,16 @@ describe("lmhost ls", () => {
         expect(models.map((model: { key: string; loaded: boolean }) => [model.key, model.loaded])).toEqual([["tiny-chat", false], ["text-embedding-tiny-embed", false]]);
     });
 
-    it("reads the models folder itself when no server is running", async () => {
+    it("reads the models folder itself when no server is running, describing models as the server does", async () => {
         const { code, stdout } = await runCli(["ls", "--port", "1"], { env });
         expect(code).toBe(0);
         expect(stdout).toMatch(/tiny-chat\s+llm.*\?/);
         expect(stdout).toContain("load state unknown");
+        const fromServer = JSON.parse((await runCli(["ls", "--json"], { env })).stdout) as Array<Record<string, unknown>>;
+        const fromDisk = JSON.parse((await runCli(["ls", "--json", "--port", "1"], { env })).stdout) as Array<Record<string, unknown>>;
+        const withoutState = (models: Array<Record<string, unknown>>) => models.map(({ loaded: _loaded, loaded_instances: _instances, ...model }) => model);
+        expect(withoutState(fromDisk)).toEqual(withoutState(fromServer));
+        expect(fromDisk[0]).toMatchObject({ key: "tiny-chat", capabilities: { trained_for_tool_use: true } });
     });
 });
 
@@ -73,7 +96,8 @@ describe("lmhost load, ps and unload", () => {
         expect(table.stdout).toMatch(/cli-chat\s+tiny-chat\s+llm\s+512\s+2\s+120s\s+explicit\s+0/);
         const [instance] = JSON.parse((await runCli(["ps", "--json"], { env })).stdout);
         expect(instance).toMatchObject({ id: "cli-chat", model: "tiny-chat", config: { context_length: 512, parallel: 2 }, ttl_seconds: 120 });
-        const unloaded = await runCli(["unload", "cli-chat"], { env });
+        // Instance ids match ignoring case; what is printed is the id unloaded.
+        const unloaded = await runCli(["unload", "CLI-Chat"], { env });
         expect(unloaded.stdout).toBe('Unloaded "cli-chat"\n');
         expect((await runCli(["ps"], { env })).stdout).toBe("No models are loaded.\n");
     });

@@ -16,7 +16,7 @@ describe("API keys", () => {
     });
 
     it("refuses every route without a key, with an OpenAI-shaped 401", async () => {
-        const routes = server.app.routeList.filter((route) => route.method !== "HEAD" && !route.url.startsWith("/docs") && route.url !== "/openapi.json");
+        const routes = server.app.routeList.filter((route) => route.method !== "HEAD" && !route.url.startsWith("/docs") && !["/openapi.json", "/health"].includes(route.url));
         expect(routes.length).toBeGreaterThan(15);
         for (const route of routes) {
             const response = await call(route.method, route.url);
@@ -43,9 +43,19 @@ describe("API keys", () => {
         expect(chat.status).toBe(200);
     });
 
-    it("leaves the API description open: it holds no data", async () => {
+    it("leaves the API description and the liveness probe open: they hold no data", async () => {
         expect((await call("GET", "/openapi.json")).status).toBe(200);
         expect((await call("GET", "/docs/")).status).toBe(200);
+        const health = await call("GET", "/health");
+        expect(health.status).toBe(200);
+        expect(await health.json()).toEqual({ status: "ok" });
+    });
+
+    it("declares the key in the OpenAPI document, so /docs can authorize", async () => {
+        const document = await (await call("GET", "/openapi.json")).json();
+        expect(document.components.securitySchemes).toMatchObject({ bearerKey: { type: "http", scheme: "bearer" }, headerKey: { type: "apiKey", in: "header", name: "x-api-key" } });
+        expect(document.security).toEqual([{ bearerKey: [] }, { headerKey: [] }]);
+        expect(document.paths["/health"].get.security).toEqual([]);
     });
 });
 

@@ -17,13 +17,20 @@ describe("GET /openapi.json", () => {
         expect(Object.keys(document.paths).sort()).toEqual([
             "/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings", "/api/v0/models", "/api/v0/models/{model}",
             "/api/v1/models", "/api/v1/models/download", "/api/v1/models/download/status/{job_id}", "/api/v1/models/load", "/api/v1/models/unload",
-            "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/models/{model}"
+            "/api/v1/models/unload-all", "/health", "/metrics", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models", "/v1/models/{model}"
         ]);
         const chat = document.paths["/v1/chat/completions"].post;
         const request = chat.requestBody.content["application/json"].schema;
         expect(request.required).toEqual(["model", "messages"]);
         expect(Object.keys(request.properties)).toEqual(expect.arrayContaining(["tools", "tool_choice", "response_format", "logprobs", "stream_options"]));
         expect(chat.responses["200"].content["application/json"].schema.properties.choices).toBeDefined();
+        // Streams are documented too: each event's data is a chunk of this schema.
+        expect(chat.responses["200"].content["text/event-stream"].schema.properties.object.enum ?? [chat.responses["200"].content["text/event-stream"].schema.properties.object.const])
+            .toEqual(["chat.completion.chunk"]);
+        expect(Object.keys(document.paths["/api/v0/completions"].post.responses["200"].content)).toEqual(["application/json", "text/event-stream"]);
+        expect(document.paths["/metrics"].get.responses["200"]).toBeDefined();
+        // Without --api-key there is nothing to authorize.
+        expect(document.components?.securitySchemes).toBeUndefined();
         expect(chat.responses["4XX"] ?? chat.responses["4xx"]).toBeDefined();
         const v0Chat = document.paths["/api/v0/chat/completions"].post.responses["200"].content["application/json"].schema;
         expect(Object.keys(v0Chat.properties)).toEqual(["id", "object", "created", "model", "choices", "usage", "stats", "model_info", "runtime"]);

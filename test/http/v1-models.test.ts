@@ -98,6 +98,24 @@ describe("JIT loading over HTTP", () => {
     });
 });
 
+describe("POST /api/v1/models/unload-all", () => {
+    it("unloads every instance and cancels a load in flight, whose request gets load_cancelled", async () => {
+        await postJson(`${server.url}/api/v1/models/unload-all`, {});
+        await postJson(`${server.url}/api/v1/models/load`, { model: "text-embedding-tiny-embed" });
+        loadLines.length = 0;
+        const waiting = postJson(`${server.url}/v1/chat/completions`, { model: "tiny-chat", messages, max_tokens: 2 });
+        for (let i = 0; i < 200 && loadLines.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        const response = await postJson(`${server.url}/api/v1/models/unload-all`, {});
+        expect(await response.json()).toEqual({ unloaded: ["text-embedding-tiny-embed"], cancelled_loads: ["tiny-chat"] });
+        const cancelled = await waiting;
+        expect(cancelled.status).toBe(503);
+        expect((await cancelled.json()).error).toMatchObject({ code: "load_cancelled" });
+        expect(server.lifecycle.instances()).toEqual([]);
+        // Nothing is left half-loaded: the next request loads the model again.
+        expect((await postJson(`${server.url}/v1/chat/completions`, { model: "tiny-chat", messages, max_tokens: 2 })).status).toBe(200);
+    });
+});
+
 describe("concurrent JIT loads of different models", () => {
     it("keep --max-jit-models: three requests for three models at once leave one loaded", async () => {
         const folder = await temporaryFolder();

@@ -14,7 +14,7 @@
  * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
 import { freemem } from "node:os";
-import { ApiError, InvalidRequest, ModelNotLoaded, QueueFull, ShuttingDown } from "../../errors.js";
+import { ApiError, InvalidRequest, LoadCancelled, ModelNotLoaded, QueueFull, ShuttingDown } from "../../errors.js";
 import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
 import type { EngineBuild, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
 import type { Logger } from "../../logger.js";
@@ -48,7 +48,7 @@ export const systemClock: Clock = {
     clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
 };
 
-export type EngineStarter = (modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void>) => Promise<Engine>;
+export type EngineStarter = (modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void>, signal: AbortSignal) => Promise<Engine>;
 
 export type LifecycleDependencies = {
     clock: Clock;
@@ -62,7 +62,7 @@ export type LifecycleDependencies = {
 export const defaultLifecycleDependencies: LifecycleDependencies = {
     clock: systemClock,
     availableMemory: freemem,
-    startEngine: (modelId, options, admit) => EngineProcess.start(modelId, options, admit),
+    startEngine: (modelId, options, admit, signal) => EngineProcess.start(modelId, options, admit, signal),
     onLoaded: () => {}
 };
 
@@ -114,6 +114,8 @@ export class ModelLifecycle {
     private readonly loading = new Map<string, Promise<ModelInstance>>();
     /** JIT loads in flight by instance id, in the order they started; each settles when its load ends. */
     private readonly jitLoads = new Map<string, Promise<void>>();
+    /** Cancels the loads in flight, by instance id. */
+    private readonly loadCancellers = new Map<string, AbortController>();
     /** RAM admitted to loads in flight by instance id: not free, though the OS does not know it yet. */
     private readonly reservedMemory = new Map<string, number>();
     /** Set once shutdown ends the running generations: no lease is given after that. */
@@ -213,9 +215,17 @@ export class ModelLifecycle {
         for (const instance of this.instances()) instance.engine.cancelAll();
     }
 
-    async unloadAll(): Promise<void> {
+    /**
+     * Cancels the loads in flight (their requests get LoadCancelled) and unloads every instance (requests
+     * running on them end with stop reason modelUnloaded). Says which instances went and which loads stopped.
+     */
+    async unloadAll(why = "unloaded on request"): Promise<{ unloaded: string[]; cancelledLoads: string[] }> {
+        const cancelledLoads = [...this.loadCancellers.keys()];
+        for (const canceller of this.loadCancellers.values()) canceller.abort();
         await Promise.allSettled([...this.loading.values()]);
-        await Promise.all(this.instances().map((instance) => this.remove(instance, "shutting down")));
+        const instances = this.instances();
+        await Promise.all(instances.map((instance) => this.remove(instance, why)));
+        return { unloaded: instances.map((instance) => instance.id), cancelledLoads };
     }
 
     private freeInstanceId(modelId: string): string {
@@ -230,10 +240,14 @@ export class ModelLifecycle {
         overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
         let loadEnded!: () => void;
         if (origin === "jit") this.jitLoads.set(id, new Promise<void>((resolve) => { loadEnded = resolve; }));
+        const canceller = new AbortController();
+        this.loadCancellers.set(id, canceller);
         try {
             if (origin === "jit") await this.makeJitRoom(id);
-            return await this.startInstance(id, entry, origin, ttlSeconds, overrides);
+            if (canceller.signal.aborted) throw new LoadCancelled(entry.id);
+            return await this.startInstance(id, entry, origin, ttlSeconds, overrides, canceller.signal);
         } finally {
+            this.loadCancellers.delete(id);
             this.reservedMemory.delete(id);
             if (origin === "jit") {
                 this.jitLoads.delete(id);
@@ -243,7 +257,7 @@ export class ModelLifecycle {
     }
 
     private async startInstance(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
-        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
+        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }, signal: AbortSignal): Promise<ModelInstance> {
         const contextLength = overrides.contextLength ?? this.settings.contextLength ?? Math.min(entry.maxContextLength, defaultContextLengthCap);
         const parallel = entry.type === "llm" ? overrides.parallel ?? this.settings.parallel : 1;
         const started = performance.now();
@@ -255,7 +269,11 @@ export class ModelLifecycle {
         const engine = await this.dependencies.startEngine(entry.id, {
             modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu,
             engineBuild: this.settings.engineBuild, ...requested
-        }, (estimate) => this.makeRoom(id, entry.id, estimate));
+        }, (estimate) => this.makeRoom(id, entry.id, estimate), signal);
+        if (signal.aborted) {
+            await engine.dispose();
+            throw new LoadCancelled(entry.id);
+        }
         const instance: ModelInstance = {
             id, entry, engine, origin, ttlSeconds, requested,
             loadedAt: new Date(), loadSeconds: (performance.now() - started) / 1000,

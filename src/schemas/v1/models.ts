@@ -56,6 +56,10 @@ export const V1LoadResponse = Type.Object({
 
 export const V1UnloadRequest = Type.Object({ instance_id: Type.String({ minLength: 1, maxLength: 1024 }) });
 export const V1UnloadResponse = Type.Object({ instance_id: Type.String() });
+export const V1UnloadAllResponse = Type.Object({
+    unloaded: Type.Array(Type.String(), { description: "Instance ids unloaded" }),
+    cancelled_loads: Type.Array(Type.String(), { description: "Instance ids whose loads were in flight and were cancelled" })
+});
 
 export const V1DownloadRequest = Type.Object({
     model: Type.String({ minLength: 3, maxLength: 1024, description: "user/repo, user/repo@quantization or user/repo/file.gguf" }),

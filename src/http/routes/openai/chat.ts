@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ChatCompletionRequest } from "../../../schemas/completionRequests.js";
-import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
+import { completionResponses } from "../../../schemas/errorEnvelope.js";
 import { OpenAiChatChunk, OpenAiChatResponse } from "../../../schemas/openai/chat.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
@@ -17,7 +17,7 @@ export const openAiChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = as
             summary: "Create a chat completion (tools, structured output, logprobs, reasoning)",
             tags: ["OpenAI-compatible API"],
             body: ChatCompletionRequest,
-            response: { 200: OpenAiChatResponse, "4xx": ErrorEnvelope, "5xx": ErrorEnvelope }
+            response: completionResponses(OpenAiChatResponse, OpenAiChatChunk)
         }
     }, async (request, reply) => {
         const { body } = request;

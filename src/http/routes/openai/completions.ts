@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { TextCompletionRequest } from "../../../schemas/completionRequests.js";
-import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
+import { completionResponses } from "../../../schemas/errorEnvelope.js";
 import { OpenAiCompletionChunk, OpenAiCompletionResponse } from "../../../schemas/openai/completions.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
@@ -15,7 +15,7 @@ export const openAiCompletionRoutes: FastifyPluginAsyncTypebox<RouteDependencies
             summary: "Create a text completion",
             tags: ["OpenAI-compatible API"],
             body: TextCompletionRequest,
-            response: { 200: OpenAiCompletionResponse, "4xx": ErrorEnvelope, "5xx": ErrorEnvelope }
+            response: completionResponses(OpenAiCompletionResponse, OpenAiCompletionChunk)
         }
     }, async (request, reply) => {
         const { body } = request;

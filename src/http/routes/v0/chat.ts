@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ChatCompletionRequest } from "../../../schemas/completionRequests.js";
-import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
+import { completionResponses } from "../../../schemas/errorEnvelope.js";
 import { V0ChatChunk, V0ChatResponse } from "../../../schemas/v0/chat.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
@@ -19,7 +19,7 @@ export const v0ChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async 
             summary: "Chat completions (messages -> assistant response)",
             tags: ["LM Studio REST API v0"],
             body: ChatCompletionRequest,
-            response: { 200: V0ChatResponse, "4xx": ErrorEnvelope, "5xx": ErrorEnvelope }
+            response: completionResponses(V0ChatResponse, V0ChatChunk)
         }
     }, async (request, reply) => {
         const run = await services.inference.chat(toChatRequest(request.body, request.receivedAt, clientDisconnectSignal(reply), false));

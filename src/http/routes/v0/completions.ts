@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { TextCompletionRequest } from "../../../schemas/completionRequests.js";
-import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
+import { completionResponses } from "../../../schemas/errorEnvelope.js";
 import { V0CompletionChunk, V0CompletionResponse } from "../../../schemas/v0/completions.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
@@ -15,7 +15,7 @@ export const v0CompletionRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = 
             summary: "Text completions (prompt -> completion)",
             tags: ["LM Studio REST API v0"],
             body: TextCompletionRequest,
-            response: { 200: V0CompletionResponse, "4xx": ErrorEnvelope, "5xx": ErrorEnvelope }
+            response: completionResponses(V0CompletionResponse, V0CompletionChunk)
         }
     }, async (request, reply) => {
         const run = await services.inference.complete(toTextRequest(request.body, request.receivedAt, clientDisconnectSignal(reply)));
