@@ -52,7 +52,7 @@ describe("JIT loading", () => {
         const working = fakeEngineStarter();
         const lifecycle = new ModelLifecycle(settings, silentLogger, {
             clock, availableMemory: () => 1e12,
-            startEngine: (id, options, admit) => (++attempts === 1 ? Promise.reject(new Error("corrupt")) : working.starter(id, options, admit))
+            startEngine: (id, options, admit, signal) => (++attempts === 1 ? Promise.reject(new Error("corrupt")) : working.starter(id, options, admit, signal))
         });
         await expect(lifecycle.acquire(entry("a"))).rejects.toThrow("corrupt");
         expect(lifecycle.instances()).toEqual([]);
