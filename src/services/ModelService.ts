@@ -22,7 +22,9 @@ export class ModelService {
 
     /** An explicit load: the model stays until unloaded (or its `ttlSeconds` idle), never evicted by JIT loads. */
     async load(reference: string, options: Omit<ExplicitLoad, "entry">): Promise<ModelInstance> {
-        return this.lifecycle.loadExplicitly({ entry: await this.catalog.resolve(reference), ...options });
+        const entry = await this.catalog.resolve(reference);
+        const otherModelIds = (await this.catalog.list()).map((other) => other.id).filter((id) => id !== entry.id);
+        return this.lifecycle.loadExplicitly({ entry, ...options }, otherModelIds);
     }
 
     /** Throws ModelNotLoaded for an unknown instance id. */

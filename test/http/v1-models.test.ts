@@ -52,9 +52,11 @@ describe("POST /api/v1/models/load and /unload", () => {
         const first = await (await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat" })).json();
         const second = await (await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat" })).json();
         expect([first.instance_id, second.instance_id]).toEqual(["tiny-chat", "tiny-chat:2"]);
-        const duplicate = await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", identifier: "tiny-chat" });
-        expect(duplicate.status).toBe(400);
-        expect((await duplicate.json()).error.code).toBe("identifier_in_use");
+        for (const identifier of ["tiny-chat", "TINY-CHAT", "text-embedding-tiny-embed"]) {
+            const refused = await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", identifier });
+            expect(refused.status, identifier).toBe(400);
+            expect((await refused.json()).error.code).toBe("identifier_in_use");
+        }
         for (const id of ["tiny-chat", "tiny-chat:2"]) {
             const unloaded = await postJson(`${server.url}/api/v1/models/unload`, { instance_id: id });
             expect(await unloaded.json()).toEqual({ instance_id: id });

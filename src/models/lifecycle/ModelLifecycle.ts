@@ -147,7 +147,8 @@ export class ModelLifecycle {
     async acquire(entry: CatalogEntry, ttlSeconds?: number): Promise<Lease> {
         const existing = this.loaded.get(entry.id) ?? this.instances().find((instance) => instance.entry.path === entry.path);
         if (existing?.engine.alive) return this.lease(existing);
-        let load = this.loading.get(entry.id);
+        // A load of this model in flight under its own id, in any case (an explicit "Tiny-Chat" of tiny-chat), serves.
+        let load = [...this.loading].find(([id]) => id.toLowerCase() === entry.id.toLowerCase())?.[1];
         if (load === undefined) {
             load = this.load(entry.id, entry, "jit", ttlSeconds ?? this.settings.jitTtlSeconds, {}).finally(() => this.loading.delete(entry.id));
             this.loading.set(entry.id, load);
@@ -186,10 +187,18 @@ export class ModelLifecycle {
         return Math.max(0, instance.inFlight - instance.engine.model.parallel);
     }
 
-    /** An explicit load (REST or CLI): never evicted by JIT, no TTL unless given. */
-    async loadExplicitly(request: ExplicitLoad): Promise<ModelInstance> {
+    /**
+     * An explicit load (REST or CLI): never evicted by JIT, no TTL unless given. Instance ids are unique ignoring
+     * case, as requests match them; `otherModelIds` (the catalog's other models) are refused as identifiers too,
+     * since an instance id would hide the model of that name.
+     */
+    async loadExplicitly(request: ExplicitLoad, otherModelIds: readonly string[] = []): Promise<ModelInstance> {
         const id = request.identifier ?? this.freeInstanceId(request.entry.id);
-        if (this.loaded.has(id) || this.loading.has(id)) {
+        if (request.identifier !== undefined && otherModelIds.some((other) => other.toLowerCase() === id.toLowerCase())) {
+            throw new InvalidRequest(`"${id}" is the id of another model; requests naming it would reach this instance instead. Choose another identifier.`,
+                "identifier", "identifier_in_use");
+        }
+        if (this.idTaken(id)) {
             throw new InvalidRequest(`An instance named "${id}" is already loaded; unload it first or choose another identifier.`, "identifier", "identifier_in_use");
         }
         const load = this.load(id, request.entry, "explicit", request.ttlSeconds ?? null, request).finally(() => this.loading.delete(id));
@@ -228,11 +237,16 @@ export class ModelLifecycle {
         return { unloaded: instances.map((instance) => instance.id), cancelledLoads };
     }
 
+    private idTaken(id: string): boolean {
+        const wanted = id.toLowerCase();
+        return [...this.loaded.keys(), ...this.loading.keys()].some((taken) => taken.toLowerCase() === wanted);
+    }
+
     private freeInstanceId(modelId: string): string {
-        if (!this.loaded.has(modelId) && !this.loading.has(modelId)) return modelId;
+        if (!this.idTaken(modelId)) return modelId;
         for (let suffix = 2; ; suffix++) {
             const id = `${modelId}:${suffix}`;
-            if (!this.loaded.has(id) && !this.loading.has(id)) return id;
+            if (!this.idTaken(id)) return id;
         }
     }
 

@@ -252,6 +252,22 @@ describe("instances", () => {
         expect(lifecycle.instanceNamed("MINE")?.entry.id).toBe("a");
     });
 
+    it("keeps instance ids unique ignoring case, as requests match them", async () => {
+        const { lifecycle, loadedIds } = setUp();
+        await lifecycle.loadExplicitly({ entry: entry("a"), identifier: "Foo" });
+        await expect(lifecycle.loadExplicitly({ entry: entry("b"), identifier: "foo" })).rejects.toMatchObject({ code: "identifier_in_use" });
+        await lifecycle.loadExplicitly({ entry: entry("b"), identifier: "B" });
+        await lifecycle.loadExplicitly({ entry: entry("b") });
+        expect(loadedIds()).toEqual(["B", "Foo", "b:2"]);
+    });
+
+    it("refuses an identifier that is another model's id, which it would hide", async () => {
+        const { lifecycle, loadedIds } = setUp();
+        await expect(lifecycle.loadExplicitly({ entry: entry("a"), identifier: "B" }, ["b", "c"])).rejects.toMatchObject({ code: "identifier_in_use", message: expect.stringContaining("another model") });
+        await lifecycle.loadExplicitly({ entry: entry("a"), identifier: "A" }, ["b", "c"]);
+        expect(loadedIds()).toEqual(["A"]);
+    });
+
     it("unloads by instance id, and says which are loaded when the id is unknown", async () => {
         const { lifecycle, loadedIds } = setUp();
         await lifecycle.loadExplicitly({ entry: entry("a"), identifier: "x" });
