@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import net from "node:net";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
@@ -12,6 +12,9 @@ import { lmhostBin, runCli } from "../support/cli.js";
 import { ensureFixtures, standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
 import { startHubStandIn, type HubStandIn } from "../support/hubStandIn.js";
 import { startTestServer } from "../support/testServer.js";
+import { chatmlTemplate } from "../support/gguf/chatmlTemplate.js";
+import { writeScriptedModel } from "../support/gguf/scriptedModel.js";
+import { metricsWhen, metricValue, readMetrics } from "../support/metrics.js";
 
 let server: RunningServer;
 let hub: HubStandIn;
@@ -151,23 +154,87 @@ describe("lmhost get, load and chat, end to end", () => {
     });
 });
 
+/** `lmhost chat` in a pseudo-terminal (`script`), as a user's shell runs it. */
+function terminalChat(args: string) {
+    const child = spawn("script", ["-qfec", `${process.execPath} ${lmhostBin} chat ${args}`, "/dev/null"], { env: { ...process.env, ...env } });
+    const session = { output: "", child };
+    child.stdout.on("data", (data) => { session.output += data; });
+    const count = (pattern: RegExp) => (session.output.match(new RegExp(pattern, "g")) ?? []).length;
+    return {
+        get output() { return session.output; },
+        type: (keys: string) => child.stdin.write(keys),
+        async waitFor(pattern: RegExp, times = 1) {
+            for (let i = 0; i < 600 && count(pattern) < times; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+            expect(count(pattern), session.output).toBeGreaterThanOrEqual(times);
+        },
+        exited: new Promise<number | null>((resolve) => child.on("exit", resolve))
+    };
+}
+
 describe("lmhost chat in a terminal", () => {
     it("streams answers turn by turn with tokens per second and time to first token, until /exit", async () => {
-        // `script` gives the command a pseudo-terminal, as a user's shell would.
-        const child = spawn("script", ["-qfec", `${process.execPath} ${lmhostBin} chat tiny-chat --max-tokens 5`, "/dev/null"], { env: { ...process.env, ...env } });
-        let output = "";
-        child.stdout.on("data", (data) => { output += data; });
-        const waitFor = async (pattern: RegExp, count = 1) => {
-            for (let i = 0; i < 400 && (output.match(new RegExp(pattern, "g")) ?? []).length < count; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-            expect((output.match(new RegExp(pattern, "g")) ?? []).length, output).toBeGreaterThanOrEqual(count);
-        };
-        await waitFor(/Chatting with tiny-chat/);
-        child.stdin.write("hello\n");
-        await waitFor(/tok\/s, first token/);
-        child.stdin.write("and again\n");
-        await waitFor(/tok\/s, first token/, 2);
-        child.stdin.write("/exit\n");
-        const code = await new Promise((resolve) => child.on("exit", resolve));
-        expect(code).toBe(0);
+        const chat = terminalChat("tiny-chat --max-tokens 5");
+        await chat.waitFor(/Chatting with tiny-chat/);
+        chat.type("hello\n");
+        await chat.waitFor(/tok\/s, first token/);
+        chat.type("and again\n");
+        await chat.waitFor(/tok\/s, first token/, 2);
+        chat.type("/exit\n");
+        expect(await chat.exited).toBe(0);
+    });
+
+    it("stops an answer on Ctrl-C (the server stops generating) and keeps the session", async () => {
+        const stoppedBefore = metricValue(await readMetrics(server.url), "lmhost_completions_total", 'model="tiny-chat",stop_reason="userStopped"');
+        const chat = terminalChat("tiny-chat --max-tokens 2000");
+        await chat.waitFor(/Chatting with tiny-chat/);
+        chat.type("\x03");
+        await chat.waitFor(/Ctrl-D or \/exit leaves/);
+        chat.type("write a lot\n");
+        const before = chat.output.length;
+        for (let i = 0; i < 400 && chat.output.length < before + 40; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        chat.type("\x03");
+        await chat.waitFor(/\(stopped\)/);
+        const stopped = await metricsWhen(server.url, (text) => metricValue(text, "lmhost_completions_total", 'model="tiny-chat",stop_reason="userStopped"') > stoppedBefore);
+        expect(metricValue(stopped, "lmhost_completions_total", 'model="tiny-chat",stop_reason="userStopped"')).toBe(stoppedBefore + 1);
+        // The prompt again: the session goes on.
+        await chat.waitFor(/\x1b\[0J> /, 3);
+        chat.type("/exit\n");
+        expect(await chat.exited).toBe(0);
+    });
+
+    it("drops the oldest turns when the conversation outgrows the context, and says so", async () => {
+        expect((await runCli(["load", "tiny-chat", "--context-length", "160", "--identifier", "small-context"], { env })).code).toBe(0);
+        try {
+            const chat = terminalChat("small-context --max-tokens 4");
+            await chat.waitFor(/Chatting with small-context/);
+            const long = "tell me about the weather in the mountains and by the sea in spring and in autumn please ".repeat(2);
+            for (let turn = 1; turn <= 5; turn++) {
+                chat.type(`${long}\n`);
+                await chat.waitFor(/tok\/s, first token/, turn);
+            }
+            expect(chat.output).toContain("dropped its oldest turn");
+            chat.type("/exit\n");
+            expect(await chat.exited).toBe(0);
+        } finally {
+            await runCli(["unload", "small-context"], { env });
+        }
+    });
+
+    it("keeps control characters the model writes away from the terminal", async () => {
+        await mkdir(path.join(modelsDir, "lmhost-test", "Escapes-GGUF"), { recursive: true });
+        await writeScriptedModel(path.join(modelsDir, "lmhost-test", "Escapes-GGUF", "escapes.gguf"), {
+            name: "escapes", chatTemplate: chatmlTemplate, specialTokens: { "<|im_start|>": "control", "<|im_end|>": "control" }, bos: null, eos: "<|im_end|>",
+            script: "Hi \x1b[2J\x1b]0;owned\x07there\rbye<|im_end|>"
+        });
+        const chat = terminalChat("escapes");
+        await chat.waitFor(/Chatting with escapes/);
+        chat.type("hello\n");
+        await chat.waitFor(/tok\/s, first token/);
+        chat.type("/exit\n");
+        expect(await chat.exited).toBe(0);
+        const answer = chat.output.slice(chat.output.indexOf("hello"));
+        expect(answer).toContain("Hi ");
+        expect(answer).toContain("therebye");
+        expect(answer).not.toMatch(/\x1b\[2J|\x07|\x1b\]0/);
     });
 });
