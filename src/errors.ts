@@ -95,6 +95,19 @@ export class ChatTemplateUnusable extends ApiError {
     }
 }
 
+/**
+ * OpenAI's API has no finish reason for an answer the server cut short (shutdown past its grace period, the model
+ * unloaded); "stop" would pass a truncated answer off as a whole one, so /v1 answers this instead.
+ */
+export class GenerationInterrupted extends ApiError {
+    constructor(stopReason: "userStopped" | "modelUnloaded") {
+        super(stopReason === "modelUnloaded"
+            ? "The model was unloaded while it generated this answer; the answer is incomplete."
+            : "The server is shutting down and ended this answer before it was complete.",
+        503, "server_error", stopReason === "modelUnloaded" ? "model_unloaded" : "shutting_down");
+    }
+}
+
 export class LoadCancelled extends ApiError {
     constructor(modelId: string) {
         super(`Loading "${modelId}" was cancelled: every model was unloaded meanwhile.`, 503, "server_error", "load_cancelled");

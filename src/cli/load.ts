@@ -1,6 +1,8 @@
 /** `lmhost load` and `lmhost unload`: explicit loads on the running server. */
 import { Command } from "commander";
 import { action, CliError, ExitCode, printJson, serverOptions, type ServerAddress } from "./common.js";
+import { contextBeyondTraining } from "../models/lifecycle/ModelLifecycle.js";
+import type { V1Model } from "../schemas/v1/models.js";
 import { ServerClient } from "./serverClient.js";
 
 type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; json?: boolean };
@@ -29,9 +31,17 @@ export function loadCommand(): Command {
                 ttl: integer("--ttl", options.ttl),
                 identifier: options.identifier
             };
-            const loaded = await new ServerClient(options).request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);
+            const client = new ServerClient(options);
+            const loaded = await client.request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);
             if (options.json) printJson(loaded);
             else process.stdout.write(`Loaded ${model} as "${loaded.instance_id}" in ${loaded.load_time_seconds.toFixed(2)} s\n`);
+            if (body.context_length !== undefined) {
+                const { models } = await client.request<{ models: V1Model[] }>("GET", "/api/v1/models");
+                const loadedModel = models.find((candidate) => candidate.loaded_instances.some((instance) => instance.id === loaded.instance_id));
+                if (loadedModel !== undefined && body.context_length > loadedModel.max_context_length) {
+                    process.stderr.write(`lmhost: warning: ${contextBeyondTraining(loadedModel.key, body.context_length, loadedModel.max_context_length)}\n`);
+                }
+            }
         }));
 }
 

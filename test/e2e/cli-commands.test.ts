@@ -105,6 +105,14 @@ describe("lmhost load, ps and unload", () => {
         expect((await runCli(["ps"], { env })).stdout).toBe("No models are loaded.\n");
     });
 
+    it("warns of a context length beyond what the model was trained with", async () => {
+        const loaded = await runCli(["load", "tiny-chat", "--context-length", "4096", "--identifier", "stretched"], { env });
+        expect(loaded.code).toBe(0);
+        expect(loaded.stderr).toBe("lmhost: warning: Context length 4096 for tiny-chat is beyond the 2048 tokens it was trained with: answers that reach past 2048 tokens are likely to degrade.\n");
+        expect((await runCli(["load", "tiny-chat", "--context-length", "1024", "--identifier", "fits"], { env })).stderr).toBe("");
+        await runCli(["unload", "--all"], { env });
+    });
+
     it("unloads everything with --all", async () => {
         await runCli(["load", "tiny-chat"], { env });
         await runCli(["load", "text-embedding-tiny-embed"], { env });

@@ -75,7 +75,9 @@ describe("messages, prompts and inputs", () => {
         [{ messages: [{ role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "f" } }] }] }, "messages[0].tool_calls[0].function.arguments"],
         [{ tools: [{ type: "function", function: { name: "bad name!" } }] }, "tools[0].function.name"],
         [{ tool_choice: "sometimes" }, "tool_choice"],
-        [{ response_format: { type: "xml" } }, "response_format.type"]
+        [{ response_format: { type: "xml" } }, "response_format.type"],
+        [{ max_tokens: 0 }, "max_tokens"],
+        [{ max_completion_tokens: 0 }, "max_completion_tokens"]
     ])("chat %j -> 400 on %s", async (change, param) => {
         const error = await expectClientError(await postJson(`${server.url}/v1/chat/completions`, { ...chat, ...change }));
         expect(error.param).toBe(param);

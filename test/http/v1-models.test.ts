@@ -81,6 +81,20 @@ describe("POST /api/v1/models/load and /unload", () => {
         const totals = rest.split("\n\n").filter((line) => line.startsWith("data: {")).map((line) => JSON.parse(line.slice(6))).at(-1);
         expect(totals.stats.stop_reason).toBe("modelUnloaded");
     });
+
+    it("ends a /v1 stream cut by an unload with an error event, not a finish reason that passes for a whole answer", async () => {
+        await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat", identifier: "doomed-v1", context_length: 4096 });
+        const response = await postJson(`${server.url}/v1/chat/completions`, { model: "doomed-v1", messages, stream: true, temperature: 0 });
+        const reader = response.body!.getReader();
+        await reader.read();
+        await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "doomed-v1" });
+        let rest = "";
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+        const events = rest.split("\n\n").filter((line) => line.startsWith("data: "));
+        expect(events.at(-1)).not.toBe("data: [DONE]");
+        expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({ error: { code: "model_unloaded", type: "server_error" } });
+        expect(rest).not.toMatch(/"finish_reason":"stop"/);
+    });
 });
 
 describe("JIT loading over HTTP", () => {

@@ -174,11 +174,6 @@ export class LlmHost {
         // Without streaming, the text and log-probabilities travel with "done".
         let heldText = "";
         const heldLogprobs: TokenLogprob[] = [];
-        if (params.maxTokens === 0) {
-            stopReason = "maxPredictedTokensReached";
-            done("", []);
-            return;
-        }
         const top = params.logprobs ?? 0;
         const metadata = { confidence: params.logprobs !== null, probabilities: top > 0 } as const;
         const evaluation = sequence.evaluateWithMetadata(promptTokens.slice(cachedTokens), metadata, {

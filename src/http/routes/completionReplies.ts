@@ -6,6 +6,7 @@ import type { FastifyReply } from "fastify";
 import type { Static, TSchema } from "typebox";
 import type { TokenLogprob } from "../../engine/protocol.js";
 import type { CompletionEvent, CompletionRun, CompletionSummary } from "../../services/InferenceService.js";
+import { GenerationInterrupted } from "../../errors.js";
 import { toHttpError } from "../errorEnvelope.js";
 import { startEventStream } from "../sse.js";
 
@@ -23,7 +24,11 @@ export type ChunkShapes<Chunk> = {
 
 export type CollectedCompletion = { text: string; reasoning: string; summary: CompletionSummary; logprobs: TokenLogprob[] };
 
-export async function collectCompletion(run: CompletionRun): Promise<CollectedCompletion> {
+/** An end the server caused: shutdown or an unload (a client that left reads nothing, so it cannot be that). */
+const endedByServer = (summary: CompletionSummary) => summary.stopReason === "userStopped" || summary.stopReason === "modelUnloaded";
+
+/** With `failWhenEndedByServer`, an answer the server cut short throws GenerationInterrupted instead of passing for whole. */
+export async function collectCompletion(run: CompletionRun, failWhenEndedByServer = false): Promise<CollectedCompletion> {
     let text = "";
     let reasoning = "";
     const logprobs: TokenLogprob[] = [];
@@ -32,13 +37,17 @@ export async function collectCompletion(run: CompletionRun): Promise<CollectedCo
             text += event.text;
             logprobs.push(...event.logprobs);
         } else if (event.type === "reasoning") reasoning += event.text;
-        else if (event.type === "end") return { text, reasoning, summary: event.summary, logprobs: [...logprobs, ...event.logprobs] };
+        else if (event.type === "end") {
+            if (failWhenEndedByServer && endedByServer(event.summary)) throw new GenerationInterrupted(event.summary.stopReason as "userStopped" | "modelUnloaded");
+            return { text, reasoning, summary: event.summary, logprobs: [...logprobs, ...event.logprobs] };
+        }
     }
     throw new Error("the generation ended without a summary");
 }
 
+/** With `failWhenEndedByServer`, a stream the server cut short ends with a GenerationInterrupted error event instead of a finish chunk. */
 export async function streamCompletion<Chunk>(run: CompletionRun, reply: FastifyReply, shapes: ChunkShapes<Chunk>,
-    serialize: (chunk: Chunk) => string): Promise<void> {
+    serialize: (chunk: Chunk) => string, failWhenEndedByServer = false): Promise<void> {
     const stream = startEventStream(reply, serialize);
     let first = true;
     const send = async (chunk: Chunk | undefined) => {
@@ -55,6 +64,7 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
                 case "toolCallStart": await send(shapes.toolCallStart?.(event, first)); break;
                 case "toolCallArguments": await send(shapes.toolCallArguments?.(event)); break;
                 case "end": {
+                    if (failWhenEndedByServer && endedByServer(event.summary)) throw new GenerationInterrupted(event.summary.stopReason as "userStopped" | "modelUnloaded");
                     await send(shapes.finish(event.summary, event.logprobs));
                     const totals = shapes.totals(event.summary);
                     if (totals !== null) await send(totals);

@@ -57,6 +57,11 @@ function logitBias(body: GenerationBody): Record<string, number> {
 
 export function toGenerationRequest(body: GenerationBody, receivedAt: number, signal: AbortSignal, logprobs: number | null = null): GenerationRequest {
     const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+    if (maxTokens === 0) {
+        // As OpenAI: an answer of no tokens is a mistake in the request, not a request.
+        throw new InvalidRequest("max_tokens must be at least 1 (-1, null or absent: no limit).",
+            body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? "max_completion_tokens" : "max_tokens");
+    }
     return {
         model: body.model,
         maxTokens: maxTokens === undefined || maxTokens === null || maxTokens === -1 ? null : maxTokens,

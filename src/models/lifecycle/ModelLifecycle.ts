@@ -109,6 +109,10 @@ export type ExplicitLoad = {
 
 export const defaultContextLengthCap = 4096;
 
+/** Said when a load asks for more context than the model was trained with: allowed (some want it), rarely wise. */
+export const contextBeyondTraining = (modelId: string, contextLength: number, trained: number) =>
+    `Context length ${contextLength} for ${modelId} is beyond the ${trained} tokens it was trained with: answers that reach past ${trained} tokens are likely to degrade.`;
+
 export class ModelLifecycle {
     private readonly loaded = new Map<string, ModelInstance>();
     private readonly loading = new Map<string, Promise<ModelInstance>>();
@@ -276,6 +280,7 @@ export class ModelLifecycle {
         const parallel = entry.type === "llm" ? overrides.parallel ?? this.settings.parallel : 1;
         const started = performance.now();
         this.logger.info(`Loading ${entry.id} as "${id}" (${origin}), context ${contextLength}, ${parallel} parallel, ${this.settings.threads} threads`);
+        if (contextLength > entry.maxContextLength) this.logger.warn(contextBeyondTraining(entry.id, contextLength, entry.maxContextLength));
         const requested = {
             ...(overrides.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
             ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {})

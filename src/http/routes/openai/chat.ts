@@ -41,10 +41,10 @@ export const openAiChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = as
                 toolCallArguments: (event) => chunk({ tool_calls: [{ index: event.index, function: { arguments: event.text } }] }, false),
                 finish: (summary, rest) => chunk({}, false, { finish_reason: summary.finishReason, logprobs: rest.length > 0 ? logprobs(rest) : null }),
                 totals: (summary) => (includeUsage ? { ...header, object: "chat.completion.chunk", choices: [], usage: openAiUsage(summary) } : null)
-            }, chunkSerializer(reply, OpenAiChatChunk));
+            }, chunkSerializer(reply, OpenAiChatChunk), true);
             return reply;
         }
-        const { text, reasoning, summary, logprobs: entries } = await collectCompletion(run);
+        const { text, reasoning, summary, logprobs: entries } = await collectCompletion(run, true);
         const toolCalls = summary.toolCalls.map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: call.arguments } }));
         return {
             ...header,

@@ -41,10 +41,10 @@ export const openAiCompletionRoutes: FastifyPluginAsyncTypebox<RouteDependencies
                     ...usageField
                 }),
                 totals: (summary) => (includeUsage ? { ...header, choices: [], usage: openAiUsage(summary) } : null)
-            }, chunkSerializer(reply, OpenAiCompletionChunk));
+            }, chunkSerializer(reply, OpenAiCompletionChunk), true);
             return reply;
         }
-        const { text, summary, logprobs } = await collectCompletion(run);
+        const { text, summary, logprobs } = await collectCompletion(run, true);
         return {
             ...header,
             choices: [{ index: 0, text, logprobs: wantsLogprobs ? toCompletionLogprobs(logprobs) : null, finish_reason: summary.finishReason }],
