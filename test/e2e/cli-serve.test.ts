@@ -2,13 +2,13 @@
  * `lmhost serve` as users run it: the built bin in its own process, configured by flags and environment.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { link, mkdir, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
+import { ensureFixtures, standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
 import { jsonPayloads, readEventStream } from "../support/sse.js";
 import { postJson } from "../support/testServer.js";
 
@@ -165,6 +165,23 @@ describe("lmhost serve", () => {
         expect(await server.exited).toBe(0);
         expect(server.output()).toContain("SIGINT: no new requests");
         expect(server.output()).not.toMatch(/killed by SIGINT|engine_failure/);
+    });
+
+    it("stops gracefully on a signal that arrives during its first catalog scan", async () => {
+        // Thousands of files (hard links of one model) keep the first scan busy for a while after the listen line.
+        const folder = await temporaryFolder();
+        const fixtures = await ensureFixtures();
+        for (let repo = 0; repo < 40; repo++) {
+            await mkdir(path.join(folder, "pub", `repo-${repo}-GGUF`), { recursive: true });
+            await Promise.all(Array.from({ length: 100 }, (_, index) => link(fixtures.chat, path.join(folder, "pub", `repo-${repo}-GGUF`, `m-${repo}-${index}-F16.gguf`))));
+        }
+        const server = serve(["--port", "0", "--models-dir", folder]);
+        await server.waitFor(/lmhost listening on/);
+        server.child.kill("SIGTERM");
+        expect(await server.exited).toBe(0);
+        expect(server.output()).toContain("SIGTERM: no new requests");
+        expect(server.output()).toContain("Stopped");
+        expect(server.output()).not.toMatch(/Found \d+ models/);
     });
 
     it("rejects a bad flag value in one line and exits 1", async () => {
