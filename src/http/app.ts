@@ -1,6 +1,8 @@
 /**
  * Builds the HTTP application without listening, so tests and the CLI share it.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { RouteNotFound, ShuttingDown } from "../errors.js";
@@ -63,6 +65,29 @@ declare module "fastify" {
     }
 }
 
+/**
+ * Requests in progress per connection; once `closing()`, a connection whose last request ends is ended too, so
+ * shutdown waits for running requests and nothing else.
+ */
+function trackRequestsBySocket(app: FastifyInstance, closing: () => boolean): Map<Socket, number> {
+    const requestsBySocket = new Map<Socket, number>();
+    app.server.on("connection", (socket: Socket) => {
+        requestsBySocket.set(socket, 0);
+        socket.once("close", () => requestsBySocket.delete(socket));
+    });
+    app.server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+        const socket = request.socket;
+        requestsBySocket.set(socket, (requestsBySocket.get(socket) ?? 0) + 1);
+        response.once("close", () => {
+            if (!requestsBySocket.has(socket)) return;
+            const active = requestsBySocket.get(socket)! - 1;
+            requestsBySocket.set(socket, active);
+            if (active === 0 && closing()) socket.end();
+        });
+    });
+    return requestsBySocket;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const app = Fastify({
         ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: false }),
@@ -92,8 +117,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests arriving on kept-alive connections while the server shuts down are refused; new connections
     // already are, as the listener is closed.
     let closing = false;
+    const requestsBySocket = trackRequestsBySocket(app, () => closing);
     app.addHook("preClose", async () => {
         closing = true;
+        // Node's close ends idle keep-alive connections, but not one that never sent a request (a browser's
+        // preconnect, a pooled client's spare): that one held close() for its 60 s headers timeout and more.
+        for (const [socket, active] of requestsBySocket) if (active === 0) socket.end();
     });
     app.addHook("onRequest", async () => {
         if (closing) throw new ShuttingDown();

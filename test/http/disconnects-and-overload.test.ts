@@ -113,6 +113,35 @@ describe("clients that hang up", () => {
     });
 });
 
+describe("a client that hangs up while queued", () => {
+    let server: RunningServer;
+    beforeAll(async () => {
+        server = await startTestServer({ modelsDir: await standardModelsFolder(), parallel: 2 });
+        await warmUp(server);
+    });
+    afterAll(() => server.close());
+
+    it("leaves the queue at once and never takes a sequence, while the running requests go on", async () => {
+        const running = Array.from({ length: 2 }, (_, index) =>
+            postJson(`${server.url}/v1/completions`, { model: "tiny-chat", prompt: "Hello", max_tokens: 1500, seed: index }));
+        await metricsWhen(server.url, (text) => metricValue(text, "lmhost_busy_sequences", instance) === 2);
+        const controller = new AbortController();
+        const queued = postJson(`${server.url}/v1/completions`, { model: "tiny-chat", prompt: "Hello", max_tokens: 1500 }, { signal: controller.signal })
+            .catch((error: Error) => error);
+        const waiting = await metricsWhen(server.url, (text) => metricValue(text, "lmhost_queue_depth", instance) === 1);
+        expect(metricValue(waiting, "lmhost_queue_depth", instance)).toBe(1);
+        controller.abort();
+        expect(await queued).toBeInstanceOf(Error);
+        const left = await metricsWhen(server.url, (text) => metricValue(text, "lmhost_queue_depth", instance) === 0);
+        expect(metricValue(left, "lmhost_queue_depth", instance)).toBe(0);
+        expect(metricValue(left, "lmhost_busy_sequences", instance)).toBe(2);
+        for (const response of await Promise.all(running)) expect((await response.json()).usage.completion_tokens).toBe(1500);
+        const after = await readMetrics(server.url);
+        // The queued request generated nothing: only the two running ones produced tokens.
+        expect(metricValue(after, "lmhost_completion_tokens_total", model)).toBe(metricValue(waiting, "lmhost_completion_tokens_total", model) + 3000);
+    });
+});
+
 describe("an overload burst", () => {
     let server: RunningServer;
     beforeAll(async () => {
