@@ -1,6 +1,9 @@
 /**
- * A client that hangs up while its model is still loading: once the model is up, its generation is cancelled at
- * once (it already was, for the client), instead of running to the end of the context and holding a sequence.
+ * Hang-ups by phase (the queue and the generation are in disconnects-and-overload.test.ts). A client that hangs up
+ * while its model is still loading: once the model is up, its generation is cancelled at once (it already was, for
+ * the client), instead of running to the end of the context and holding a sequence. One that hangs up while its
+ * prompt is evaluated: stopped at its first token (node-llama-cpp cannot abort an evaluation already queued, so
+ * the prompt's batches run to their end). And shutdown: a request still waiting for its load, a silent connection.
  */
 import net from "node:net";
 import { expect, it, onTestFinished } from "vitest";
@@ -55,4 +58,22 @@ it("closes at once past a connection that never sent a request, instead of waiti
     // Node's own close waited 60 to 90 s for such a connection; 10 s is far from both.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await closedBy).toBe("server");
+});
+
+it("cancels a generation whose client left while its prompt was evaluated, before it writes more than a token", async () => {
+    const server = await startTestServer({ modelsDir: await standardModelsFolder() });
+    onTestFinished(() => server.close());
+    await (await postJson(`${server.url}/v1/completions`, { model: "tiny-chat", prompt: "Hi", max_tokens: 1 })).json();
+    const before = await readMetrics(server.url);
+    const controller = new AbortController();
+    // About 1,400 prompt tokens: evaluated in batches of 512 while the client is already gone.
+    const request = postJson(`${server.url}/v1/completions`, { model: "tiny-chat", prompt: "word ".repeat(700), stream: true },
+        { signal: controller.signal }).catch((error: Error) => error);
+    setTimeout(() => controller.abort(), 20);
+    await request;
+    const after = await metricsWhen(server.url, (text) =>
+        metricValue(text, "lmhost_completions_total", stopped) > metricValue(before, "lmhost_completions_total", stopped), 400);
+    expect(metricValue(after, "lmhost_completions_total", stopped)).toBe(metricValue(before, "lmhost_completions_total", stopped) + 1);
+    expect(metricValue(after, "lmhost_completion_tokens_total", generated) - metricValue(before, "lmhost_completion_tokens_total", generated)).toBeLessThanOrEqual(1);
+    expect(metricValue(after, "lmhost_busy_sequences", busy)).toBe(0);
 });
