@@ -158,11 +158,14 @@ export class ModelCatalog {
 
     /** Finds the model a request names; throws ModelNotFound or AmbiguousModel. */
     async resolve(requested: string): Promise<CatalogEntry> {
+        const stale = this.runningScan !== null && this.lastScan !== null;
         let entries = await this.list();
         let resolution = resolveModelReference(requested, entries);
-        if (resolution.kind !== "found" && this.runningScan !== null) {
-            // The listing came from the last scan; a file added since is only in the one running.
-            entries = (await this.runningScan).entries;
+        if (resolution.kind !== "found" && stale) {
+            // The listing came from the last complete scan; a file added since may have come after the running
+            // scan began too, so it is looked for in one that starts after that.
+            await this.runningScan?.catch(() => undefined);
+            entries = (await this.scan()).entries;
             resolution = resolveModelReference(requested, entries);
         }
         if (resolution.kind === "found") return resolution.item;
