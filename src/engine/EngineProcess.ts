@@ -72,7 +72,10 @@ export class EngineProcess {
                 resolve(this.exitReason);
             });
         });
-        child.on("message", (message: FromWorker) => this.dispatch(message));
+        child.on("message", (message: FromWorker | FromWorker[]) => {
+            if (!Array.isArray(message)) return this.dispatch(message);
+            for (const each of message) this.dispatch(each);
+        });
         // A send to a worker that just died fails with an "error" event (EPIPE); unheard, it would throw in the
         // server. The worker is gone for all purposes: end it, and its jobs fail with its exit.
         child.on("error", (error) => {
@@ -122,7 +125,9 @@ export class EngineProcess {
             const onError = (error: Error) => reject(new ModelLoadFailed(modelId, error.message));
             child.once("exit", onExit);
             child.once("error", onError);
-            child.once("message", (reply: FromWorker) => {
+            child.once("message", (message: FromWorker | FromWorker[]) => {
+                // Startup replies come alone; a batch would only be this reply with nothing else in its turn.
+                const reply = Array.isArray(message) ? message[0]! : message;
                 child.off("exit", onExit);
                 child.off("error", onError);
                 resolve(reply);

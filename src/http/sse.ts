@@ -76,8 +76,18 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
     raw.flushHeaders();
     const stallMs = reply.server.stallTimeoutMs;
     const onStall = () => reply.log.warn(`Closed a stream whose client read nothing for ${stallMs / 1000} s`);
+    // The events of one turn (the tokens the engine sent together) leave in one write: one wake-up of the client.
+    let corked = false;
     const write = (data: string): Promise<void> | void => {
         if (raw.destroyed || raw.writableEnded) return;
+        if (!corked) {
+            corked = true;
+            raw.cork();
+            setImmediate(() => {
+                corked = false;
+                raw.uncork();
+            });
+        }
         if (!raw.write(`data: ${data}\n\n`)) return drained(raw, stallMs, onStall);
     };
     return {

@@ -13,18 +13,45 @@ import { LlmHost } from "./LlmHost.js";
 import { ReaderGate } from "./ReaderGate.js";
 
 /**
- * Messages leave in order, on the next turn of the event loop rather than at once: a token's message is then
- * written after node-llama-cpp has dispatched the next decode, so waking the server process overlaps with that
- * decode instead of delaying it. Sending at once cost about 2 ms per token on a 2-vCPU VM (README, "Threads").
+ * Messages leave in order, never at once: what is waiting travels as one IPC message (one write here, one wake-up
+ * and one parse in the server). Most messages leave on the next turn of the event loop. A generated token's
+ * message (after a generation's first) waits until `tokenFlushIntervalMs` after the last send: every send wakes the
+ * server, which then competes with the decode's threads for the CPUs, and with as many decode threads as CPUs one
+ * preempted thread stalls the decode's barriers. Measured on 2 vCPUs, 2 threads, a 123 MB Q4_K_M model: 9-14 ms
+ * per streamed token sending each token, 5-7 ms with 20 ms between sends, 4.6-5.5 ms not streaming
+ * (bench/results/fixed-cost-2026-12-01.md). Tokens then reach clients in bursts of at most 20 ms, which no reader
+ * sees; a first token, an end or an answer is never held.
  */
 const outbox: FromWorker[] = [];
+const tokenFlushIntervalMs = 20;
+let lastFlushAt = 0;
+let flushScheduled: "soon" | "later" | null = null;
+let laterTimer: NodeJS.Timeout | undefined;
 
 function flush(): void {
-    for (const message of outbox.splice(0)) process.send?.(message);
+    flushScheduled = null;
+    clearTimeout(laterTimer);
+    lastFlushAt = performance.now();
+    const messages = outbox.splice(0);
+    if (messages.length === 1) process.send?.(messages[0]);
+    else if (messages.length > 1) process.send?.(messages);
 }
 
-function send(message: FromWorker): void {
-    if (outbox.push(message) === 1) setImmediate(flush);
+/** `canWait`: a token after a generation's first, which may wait for the flush interval. */
+function send(message: FromWorker, canWait = false): void {
+    outbox.push(message);
+    if (flushScheduled === "soon") return;
+    const wait = canWait ? tokenFlushIntervalMs - (performance.now() - lastFlushAt) : 0;
+    if (wait > 0) {
+        if (flushScheduled === null) {
+            flushScheduled = "later";
+            laterTimer = setTimeout(flush, wait);
+        }
+        return;
+    }
+    flushScheduled = "soon";
+    clearTimeout(laterTimer);
+    setImmediate(flush);
 }
 
 const platformNames: Partial<Record<NodeJS.Platform, string>> = { darwin: "mac", win32: "windows", linux: "linux" };
@@ -147,13 +174,17 @@ async function handle(message: ToWorker): Promise<void> {
             }
             const controller = new AbortController();
             const gate = new ReaderGate();
+            let sentFirstToken = false;
             running.set(id, controller);
             gates.set(id, gate);
             try {
                 await host.generate(message.params, controller.signal, {
                     gate,
                     accepted: (promptTokens) => send({ type: "accepted", id, promptTokens }),
-                    token: (text, logprob) => send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }),
+                    token: (text, logprob) => {
+                        send(logprob === undefined ? { type: "token", id, text } : { type: "token", id, text, logprob }, sentFirstToken);
+                        sentFirstToken = true;
+                    },
                     done: (outcome) => send({ type: "done", id, ...outcome }),
                     failed: (error) => send({ type: "failed", id, error })
                 });
