@@ -1,11 +1,11 @@
 /** `lmhost load` and `lmhost unload`: explicit loads on the running server. */
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { action, CliError, ExitCode, printJson, serverOptions, type ServerAddress } from "./common.js";
 import { contextBeyondTraining } from "../models/lifecycle/ModelLifecycle.js";
 import type { V1Model } from "../schemas/v1/models.js";
 import { ServerClient } from "./serverClient.js";
 
-type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; json?: boolean };
+type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; kvCacheType?: string; json?: boolean };
 
 const integer = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
@@ -22,6 +22,8 @@ export function loadCommand(): Command {
         .option("--parallel <n>", "requests served at once")
         .option("--ttl <seconds>", "unload after this many idle seconds")
         .option("--identifier <id>", "the instance id requests use (default: the model id)")
+        .addOption(new Option("--kv-cache-type <type>", "the KV cache's element type: q8_0 takes about half the memory of f16, q4_0 a quarter")
+            .choices(["f16", "q8_0", "q4_0"]))
         .option("--json", "print JSON for scripts")
         .action(action(async (model: string, options: LoadOptions) => {
             const body = {
@@ -29,7 +31,8 @@ export function loadCommand(): Command {
                 context_length: integer("--context-length", options.contextLength),
                 parallel: integer("--parallel", options.parallel),
                 ttl: integer("--ttl", options.ttl),
-                identifier: options.identifier
+                identifier: options.identifier,
+                kv_cache_type: options.kvCacheType
             };
             const client = new ServerClient(options);
             const loaded = await client.request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);

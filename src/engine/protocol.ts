@@ -7,6 +7,12 @@ export type ModelKind = "llm" | "embeddings";
 
 export type EngineBuild = "auto" | "prebuilt" | "openmp";
 
+export const kvCacheTypes = ["f16", "q8_0", "q4_0"] as const;
+export type KvCacheType = typeof kvCacheTypes[number];
+
+/** What a load may tune beyond its context length and parallel sequences. */
+export type EngineTuning = Pick<LoadOptions, "batchSize" | "flashAttention" | "kvCacheType">;
+
 export type LoadOptions = {
     modelPath: string;
     kind: ModelKind;
@@ -17,8 +23,10 @@ export type LoadOptions = {
     threads: number;
     /** Tokens evaluated per batch; default: node-llama-cpp's (512, or less for small contexts). */
     batchSize?: number;
-    /** Default: node-llama-cpp's ("auto": on where the model and hardware support it). */
+    /** Default: node-llama-cpp's ("auto": on where the model and hardware support it); on for a quantized KV cache. */
     flashAttention?: boolean;
+    /** The KV cache's element type (keys and values). Default f16; q8_0 takes about half its memory, q4_0 about a quarter. */
+    kvCacheType?: KvCacheType;
     /**
      * Which llama.cpp binary: "prebuilt" (node-llama-cpp's), "openmp" (the local OpenMP build `npm run
      * build:engine` makes), or "auto": the OpenMP build when it exists and no GPU is in use, else prebuilt.

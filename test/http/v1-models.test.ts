@@ -151,3 +151,30 @@ describe("concurrent JIT loads of different models", () => {
         }
     });
 });
+
+describe("KV cache types", () => {
+    beforeAll(async () => {
+        const fixtures = await ensureFixtures();
+        const folder = server.catalog.sources[0]!.path;
+        await placeModel(folder, "lmhost-test/Tiny-Chat-Wide-GGUF/tiny-chat-wide-heads-F16.gguf", fixtures.wideHeadChat);
+    });
+
+    it("loads with a quantized KV cache: smaller in the memory estimate, and it generates", async () => {
+        for (const [identifier, kvCacheType] of [["kv-f16", "f16"], ["kv-q8", "q8_0"], ["kv-q4", "q4_0"]]) {
+            const loaded = await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat-wide-heads", identifier, kv_cache_type: kvCacheType, context_length: 2048, parallel: 4 });
+            expect(loaded.status, await loaded.clone().text()).toBe(200);
+        }
+        const contextRam = (id: string) => server.lifecycle.instanceNamed(id)!.engine.estimate.contextRam;
+        expect(contextRam("kv-q8")).toBeLessThan(contextRam("kv-f16") * 0.75);
+        expect(contextRam("kv-q4")).toBeLessThan(contextRam("kv-q8"));
+        expect((await instancesOf("tiny-chat-wide-heads")).find((instance) => instance.id === "kv-q8")!.config.kv_cache_type).toBe("q8_0");
+        for (const model of ["kv-q8", "kv-q4"]) {
+            const chat = await postJson(`${server.url}/v1/chat/completions`, { model, messages, max_tokens: 4 });
+            expect(chat.status).toBe(200);
+            expect((await chat.json()).usage.completion_tokens).toBeGreaterThan(0);
+        }
+        for (const id of ["kv-f16", "kv-q8", "kv-q4"]) await postJson(`${server.url}/api/v1/models/unload`, { instance_id: id });
+        expect((await postJson(`${server.url}/api/v1/models/load`, { model: "tiny-chat-wide-heads", kv_cache_type: "q2_k" })).status).toBe(400);
+    });
+
+});

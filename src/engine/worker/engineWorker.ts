@@ -4,8 +4,8 @@
  * this process (its environment: engineEnvironment.ts), and so that an abort inside llama.cpp on a bad file
  * ends this process, never the server.
  */
-import { GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
-import { unloadAbortReason, type FromWorker, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
+import { GgmlType, GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
+import { unloadAbortReason, type FromWorker, type KvCacheType, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
 import { BatchAssembler } from "./BatchAssembler.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
@@ -53,6 +53,9 @@ function send(message: FromWorker, canWait = false): void {
     clearTimeout(laterTimer);
     setImmediate(flush);
 }
+
+const ggmlTypeNameOf = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const satisfies Record<KvCacheType, keyof typeof GgmlType>;
+const ggmlTypeOf: Record<KvCacheType, GgmlType> = { f16: GgmlType.F16, q8_0: GgmlType.Q8_0, q4_0: GgmlType.Q4_0 };
 
 const platformNames: Partial<Record<NodeJS.Platform, string>> = { darwin: "mac", win32: "windows", linux: "linux" };
 
@@ -108,11 +111,13 @@ function llamaFor(options: LoadOptions): Promise<Llama> {
 async function estimate(options: LoadOptions): Promise<ResourceEstimate> {
     const insights = await GgufInsights.from(await readGgufFileInfo(options.modelPath, { logWarnings: false }), await llamaFor(options));
     const model = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
+    const kvType = options.kvCacheType === undefined ? undefined : ggmlTypeOf[options.kvCacheType];
     const context = await insights.estimateContextResourceRequirementsV2({
         contextSize: options.contextLength,
         modelGpuLayers: 0,
         sequences: options.kind === "llm" ? options.parallel : 1,
-        isEmbeddingContext: options.kind === "embeddings"
+        isEmbeddingContext: options.kind === "embeddings",
+        ...(kvType !== undefined ? { kvCacheKeyType: kvType, kvCacheValueType: kvType } : {})
     });
     return { modelRam: model.cpuRam, contextRam: context.cpuRam, vram: model.gpuVram + context.gpuVram };
 }
@@ -135,7 +140,12 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
         threads: options.threads,
         failedCreationRemedy: false,
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention } : {})
+        // llama.cpp quantizes the value cache only with flash attention.
+        ...(options.flashAttention !== undefined ? { flashAttention: options.flashAttention }
+            : options.kvCacheType !== undefined && options.kvCacheType !== "f16" ? { flashAttention: true } : {}),
+        ...(options.kvCacheType !== undefined ? {
+            experimentalKvCacheKeyType: ggmlTypeNameOf[options.kvCacheType], experimentalKvCacheValueType: ggmlTypeNameOf[options.kvCacheType]
+        } : {})
     });
     const llm = new LlmHost(model, context, new GrammarCache(llama), batches);
     host = llm;

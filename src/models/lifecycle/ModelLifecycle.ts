@@ -16,7 +16,7 @@
 import { freemem } from "node:os";
 import { ApiError, InvalidRequest, LoadCancelled, ModelNotLoaded, QueueFull, ShuttingDown } from "../../errors.js";
 import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
-import type { EngineBuild, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
+import type { EngineBuild, EngineTuning, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
 import type { Logger } from "../../logger.js";
 import type { CatalogEntry } from "../catalog/ModelCatalog.js";
 
@@ -85,7 +85,7 @@ export type ModelInstance = {
     readonly loadedAt: Date;
     readonly loadSeconds: number;
     /** What the load asked for beyond the defaults. */
-    readonly requested: { batchSize?: number; flashAttention?: boolean };
+    readonly requested: EngineTuning;
     /** Requests using the instance now. */
     inFlight: number;
     /** Clock time of the last request's end (or of the load). */
@@ -103,9 +103,9 @@ export type ExplicitLoad = {
     contextLength?: number;
     parallel?: number;
     ttlSeconds?: number;
-    batchSize?: number;
-    flashAttention?: boolean;
-};
+} & EngineTuning;
+
+type LoadOverrides = { contextLength?: number; parallel?: number } & EngineTuning;
 
 export const defaultContextLengthCap = 4096;
 
@@ -255,7 +255,7 @@ export class ModelLifecycle {
     }
 
     private async load(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
-        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }): Promise<ModelInstance> {
+        overrides: LoadOverrides): Promise<ModelInstance> {
         let loadEnded!: () => void;
         if (origin === "jit") this.jitLoads.set(id, new Promise<void>((resolve) => { loadEnded = resolve; }));
         const canceller = new AbortController();
@@ -275,15 +275,16 @@ export class ModelLifecycle {
     }
 
     private async startInstance(id: string, entry: CatalogEntry, origin: ModelInstance["origin"], ttlSeconds: number | null,
-        overrides: { contextLength?: number; parallel?: number; batchSize?: number; flashAttention?: boolean }, signal: AbortSignal): Promise<ModelInstance> {
+        overrides: LoadOverrides, signal: AbortSignal): Promise<ModelInstance> {
         const contextLength = overrides.contextLength ?? this.settings.contextLength ?? Math.min(entry.maxContextLength, defaultContextLengthCap);
         const parallel = entry.type === "llm" ? overrides.parallel ?? this.settings.parallel : 1;
         const started = performance.now();
         this.logger.info(`Loading ${entry.id} as "${id}" (${origin}), context ${contextLength}, ${parallel} parallel, ${this.settings.threads} threads`);
         if (contextLength > entry.maxContextLength) this.logger.warn(contextBeyondTraining(entry.id, contextLength, entry.maxContextLength));
-        const requested = {
+        const requested: EngineTuning = {
             ...(overrides.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}),
-            ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {})
+            ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {}),
+            ...(overrides.kvCacheType !== undefined ? { kvCacheType: overrides.kvCacheType } : {})
         };
         const engine = await this.dependencies.startEngine(entry.id, {
             modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu,

@@ -7,7 +7,9 @@ export const V1LoadedInstance = Type.Object({
         context_length: Type.Integer(),
         eval_batch_size: Type.Union([Type.Integer(), Type.Null()]),
         parallel: Type.Integer(),
-        flash_attention: Type.Union([Type.Boolean(), Type.Null()])
+        flash_attention: Type.Union([Type.Boolean(), Type.Null()]),
+        /** lmhost: the KV cache type the load asked for (null: f16, the default). */
+        kv_cache_type: Type.Union([Type.Enum(["f16", "q8_0", "q4_0"]), Type.Null()])
     }),
     /** lmhost: how it was loaded, its idle TTL, and the requests it serves now. */
     load_origin: Type.Union([Type.Literal("jit"), Type.Literal("explicit")]),
@@ -42,6 +44,9 @@ export const V1LoadRequest = Type.Object({
     context_length: Type.Optional(Type.Integer({ minimum: 32, maximum: 10_000_000 })),
     eval_batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
     flash_attention: Type.Optional(Type.Boolean()),
+    kv_cache_type: Type.Optional(Type.Enum(["f16", "q8_0", "q4_0"], {
+        description: "The KV cache's element type; q8_0 takes about half the memory of f16, q4_0 a quarter (both turn flash attention on). Default f16."
+    })),
     parallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
     ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before unloading; default: never." })),
     identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: "^[^\\s/]+$" }))

@@ -21,7 +21,8 @@ export const v1ModelRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async
             ...(body.parallel !== undefined ? { parallel: body.parallel } : {}),
             ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
             ...(body.eval_batch_size !== undefined ? { batchSize: body.eval_batch_size } : {}),
-            ...(body.flash_attention !== undefined ? { flashAttention: body.flash_attention } : {})
+            ...(body.flash_attention !== undefined ? { flashAttention: body.flash_attention } : {}),
+            ...(body.kv_cache_type !== undefined ? { kvCacheType: body.kv_cache_type } : {})
         });
         return { type: apiType(instance.entry.type), instance_id: instance.id, load_time_seconds: instance.loadSeconds, status: "loaded" as const };
     });

@@ -14,7 +14,8 @@ function toV1Instance(instance: ModelInstance) {
             context_length: instance.engine.model.contextLength,
             eval_batch_size: instance.requested.batchSize ?? null,
             parallel: instance.engine.model.parallel,
-            flash_attention: instance.requested.flashAttention ?? null
+            flash_attention: instance.requested.flashAttention ?? null,
+            kv_cache_type: instance.requested.kvCacheType ?? null
         },
         load_origin: instance.origin,
         ttl_seconds: instance.ttlSeconds,
