@@ -173,12 +173,12 @@ export class EngineProcess {
                     ended = true;
                 }
             });
-            const read = async function* (process: EngineProcess): AsyncGenerator<GenerationEvent> {
+            const read = async function* (engine: EngineProcess): AsyncGenerator<GenerationEvent> {
                 for await (const event of events) {
                     if (held && events.readableLength <= proceedAtUnread) {
                         held = false;
-                        process.heldJobs.delete(id);
-                        process.send({ type: "proceed", id });
+                        engine.heldJobs.delete(id);
+                        engine.send({ type: "proceed", id });
                     }
                     yield event;
                 }

@@ -17,13 +17,13 @@ export type EventStream<T> = {
 };
 
 /**
- * Closes `response`'s connection when its client reads nothing for `stallMs` (0: never) before the response is
- * written out. Progress is the socket's bytes handed to the OS: a slow client that keeps reading is not cut.
+ * Closes `response`'s connection, after calling `onStall`, once its client has read nothing for `stallMs` (0:
+ * never). Progress is the socket's bytes handed to the OS: a slow client that keeps reading is not cut. Returns
+ * the function that stops watching.
  */
-export function closeIfStalled(response: ServerResponse, stallMs: number, onClose: () => void): void {
-    if (stallMs <= 0) return;
+function destroyWhenStalled(response: ServerResponse, stallMs: number, onStall: () => void): () => void {
     const socket = response.socket;
-    if (socket === null) return;
+    if (stallMs <= 0 || socket === null) return () => {};
     let written = socket.bytesWritten;
     const timer = setInterval(() => {
         if (socket.bytesWritten !== written) {
@@ -31,10 +31,15 @@ export function closeIfStalled(response: ServerResponse, stallMs: number, onClos
             return;
         }
         clearInterval(timer);
-        onClose();
+        onStall();
         socket.destroy();
     }, stallMs).unref();
-    const stop = () => clearInterval(timer);
+    return () => clearInterval(timer);
+}
+
+/** Closes `response`'s connection when its client reads nothing for `stallMs` (0: never) before it is written out. */
+export function closeIfStalled(response: ServerResponse, stallMs: number, onClose: () => void): void {
+    const stop = destroyWhenStalled(response, stallMs, onClose);
     response.once("finish", stop);
     response.once("close", stop);
 }
@@ -45,22 +50,12 @@ function drained(response: ServerResponse, stallMs: number, onStall: () => void)
         const done = () => {
             response.off("drain", done);
             response.off("close", done);
-            clearInterval(timer);
+            stop();
             resolve();
         };
         response.on("drain", done);
         response.on("close", done);
-        const socket = response.socket;
-        let written = socket?.bytesWritten ?? 0;
-        const timer = stallMs <= 0 || socket === null ? undefined : setInterval(() => {
-            if (socket.bytesWritten !== written) {
-                written = socket.bytesWritten;
-                return;
-            }
-            onStall();
-            socket.destroy();
-            done();
-        }, stallMs).unref();
+        const stop = destroyWhenStalled(response, stallMs, onStall);
     });
 }
 

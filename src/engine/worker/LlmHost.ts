@@ -25,6 +25,9 @@ export type GenerationCallbacks = {
     gate?: ReaderGate;
 };
 
+/** Why a cancelled generation stopped: its model went (unload, shutdown of the worker) or its request did. */
+const cancelledBy = (signal: AbortSignal): StopReason => (signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped");
+
 export class LlmHost {
     private readonly pool: SequencePool;
     private readonly specialTokens = new Map<string, Token | null>();
@@ -219,7 +222,7 @@ export class LlmHost {
                     if (logprob) heldLogprobs.push(logprob);
                 }
                 const ended = stops.stopped ? "stopStringFound"
-                    : signal.aborted ? (signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped")
+                    : signal.aborted ? cancelledBy(signal)
                     : params.maxTokens !== null && completionTokens >= params.maxTokens ? "maxPredictedTokensReached"
                     // The token just yielded takes the next cell; stop before the context would have to shift.
                     : sequence.nextTokenIndex + 1 >= this.contextLength ? "contextLengthReached"
@@ -235,7 +238,7 @@ export class LlmHost {
                     await callbacks.gate.passage(signal);
                     member = this.batches.join();
                     if (signal.aborted) {
-                        stopReason = signal.reason === unloadAbortReason ? "modelUnloaded" : "userStopped";
+                        stopReason = cancelledBy(signal);
                         break;
                     }
                 }

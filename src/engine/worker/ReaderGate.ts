@@ -24,8 +24,12 @@ export class ReaderGate {
     passage(signal: AbortSignal): Promise<void> {
         if (this.opened === null || signal.aborted) return Promise.resolve();
         return new Promise<void>((resolve) => {
-            signal.addEventListener("abort", () => resolve(), { once: true });
-            void this.opened!.then(resolve);
+            const aborted = () => resolve();
+            signal.addEventListener("abort", aborted, { once: true });
+            void this.opened!.then(() => {
+                signal.removeEventListener("abort", aborted);
+                resolve();
+            });
         });
     }
 }
