@@ -24,3 +24,28 @@ export async function ensureBenchModel(shape: keyof typeof shapes = "gpt2"): Pro
     }
     return { name, path: file, description };
 }
+
+/**
+ * A model and a draft for it, for speculative decoding: a 1024x24 model whose layers after the second add little
+ * (quietLayersFrom), and the 2-layer model of the same seed, whose weights are its first layers'. The draft
+ * guesses most of the model's greedy tokens at about a tenth of its cost per token, as a small model of a family
+ * does for a large one. Vocabulary 8,000: the output layer would otherwise dominate the draft's cost.
+ */
+export async function ensureSpeculativePair(quietScale = 0.1): Promise<{ target: BenchModel; draft: BenchModel }> {
+    const shape = { embeddingLength: 1024, heads: 16, feedForwardLength: 4096, vocabularySize: 8000, contextLength: 4096, seed: 7 };
+    const write = async (name: string, layers: number, description: string, extra: object = {}): Promise<BenchModel> => {
+        const file = path.join(fixtureCacheDir, "bench", `${name}-F16.gguf`);
+        if (!existsSync(file)) {
+            await mkdir(path.dirname(file), { recursive: true });
+            await writeChatModel(`${file}.partial`, { name, ...shape, layers, ...extra });
+            await rename(`${file}.partial`, file);
+        }
+        return { name, path: file, description };
+    };
+    const scaleLabel = String(quietScale).replace(".", "p");
+    return {
+        target: await write(`spec-target-1024x24-quiet${scaleLabel}`, 24, "generated llama 1024x24 F16 (822 MB), layers 3-24 quiet",
+            { quietLayersFrom: 2, quietScale }),
+        draft: await write("spec-draft-1024x2", 2, "its first 2 layers (84 MB)")
+    };
+}

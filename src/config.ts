@@ -47,6 +47,11 @@ export type Config = {
      * generation is held meanwhile); 0: wait for ever.
      */
     stallTimeoutSeconds: number;
+    /**
+     * The host prompt cache: bytes of saved prompt states per model (0: off), and where; `null` folder: a private
+     * temporary one, removed when the server stops.
+     */
+    promptCache: { maxBytes: number; folder: string | null };
 };
 
 export class ConfigError extends Error {}
@@ -96,6 +101,8 @@ export type RawServeOptions = {
     bodyLimit?: string | number;
     shutdownTimeout?: string | number;
     stallTimeout?: string | number;
+    promptCacheSize?: string | number;
+    promptCacheDir?: string;
 };
 
 /** "32MB", "512kb", "1048576" -> bytes. */
@@ -163,7 +170,11 @@ export function resolveConfig(raw: RawServeOptions): Config {
         cors: corsSetting(raw.cors),
         bodyLimit: parseSize("--body-limit", raw.bodyLimit) ?? 32 * 1024 * 1024,
         shutdownTimeoutSeconds: integer("--shutdown-timeout", raw.shutdownTimeout, 0, 3600) ?? 10,
-        stallTimeoutSeconds: integer("--stall-timeout", raw.stallTimeout, 0, 24 * 3600) ?? 60
+        stallTimeoutSeconds: integer("--stall-timeout", raw.stallTimeout, 0, 24 * 3600) ?? 60,
+        promptCache: {
+            maxBytes: String(raw.promptCacheSize).trim() === "0" ? 0 : parseSize("--prompt-cache-size", raw.promptCacheSize) ?? 4 * 1024 ** 3,
+            folder: raw.promptCacheDir === undefined ? null : path.resolve(raw.promptCacheDir)
+        }
     };
 }
 

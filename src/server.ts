@@ -2,7 +2,9 @@
  * Composes the server from a Config: catalog, lifecycle, services and the HTTP app, then listens.
  */
 import { constants } from "node:fs";
-import { access, stat } from "node:fs/promises";
+import { access, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { cpuBudget, type Config } from "./config.js";
 import { ConsoleLogger } from "./consoleLogger.js";
@@ -72,9 +74,14 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
     const threads = config.threads ?? defaultThreads();
     const catalog = new ModelCatalog(modelSources(config), logger);
     const metrics = new ServerMetrics();
+    // Saved prompt states are conversations: without a folder of the user's choosing they stay in a private one
+    // that goes with the server.
+    const promptCacheRoot = config.promptCache.maxBytes === 0 ? null
+        : config.promptCache.folder ?? await mkdtemp(path.join(tmpdir(), "lmhost-prompt-cache-"));
     const lifecycle = new ModelLifecycle({
         contextLength: config.contextLength, parallel: config.parallel, threads, gpu: config.gpu, engineBuild: config.engineBuild,
-        jitTtlSeconds: config.jitTtlSeconds, maxJitModels: config.maxJitModels, maxQueue: config.maxQueue
+        jitTtlSeconds: config.jitTtlSeconds, maxJitModels: config.maxJitModels, maxQueue: config.maxQueue,
+        promptCache: promptCacheRoot === null ? null : { root: promptCacheRoot, maxBytes: config.promptCache.maxBytes }
     }, logger, { onLoaded: (instance) => metrics.countLoad(instance.entry.id, instance.loadSeconds) });
     metrics.watchInstances(() => lifecycle.instances());
     const services = {
@@ -112,7 +119,8 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
             }, timeoutSeconds * 1000);
             await app.close();
             clearTimeout(timer);
-            await lifecycle.unloadAll("shutting down");
+            await lifecycle.unloadAll("shutting down", config.promptCache.folder !== null);
+            if (promptCacheRoot !== null && config.promptCache.folder === null) await rm(promptCacheRoot, { recursive: true, force: true });
         }
     };
 }

@@ -5,7 +5,7 @@ import { contextBeyondTraining } from "../models/lifecycle/ModelLifecycle.js";
 import type { V1Model } from "../schemas/v1/models.js";
 import { ServerClient } from "./serverClient.js";
 
-type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; kvCacheType?: string; json?: boolean };
+type LoadOptions = ServerAddress & { contextLength?: string; parallel?: string; ttl?: string; identifier?: string; kvCacheType?: string; draftModel?: string; draftMax?: string; draftMinConfidence?: string; promptLookup?: boolean; json?: boolean };
 
 const integer = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
@@ -24,6 +24,10 @@ export function loadCommand(): Command {
         .option("--identifier <id>", "the instance id requests use (default: the model id)")
         .addOption(new Option("--kv-cache-type <type>", "the KV cache's element type: q8_0 takes about half the memory of f16, q4_0 a quarter")
             .choices(["f16", "q8_0", "q4_0"]))
+        .option("--draft-model <model>", "speculative decoding: a smaller model with the same vocabulary drafts tokens the model verifies")
+        .option("--draft-max <n>", "tokens the draft proposes per step at most (default 3)")
+        .option("--draft-min-confidence <p>", "the draft stops proposing below this probability, 0 to 1 (default 0: always proposes)")
+        .option("--prompt-lookup", "speculative decoding from the prompt (pays when answers copy their input)")
         .option("--json", "print JSON for scripts")
         .action(action(async (model: string, options: LoadOptions) => {
             const body = {
@@ -32,7 +36,11 @@ export function loadCommand(): Command {
                 parallel: integer("--parallel", options.parallel),
                 ttl: integer("--ttl", options.ttl),
                 identifier: options.identifier,
-                kv_cache_type: options.kvCacheType
+                kv_cache_type: options.kvCacheType,
+                draft_model: options.draftModel,
+                draft_max_tokens: integer("--draft-max", options.draftMax),
+                draft_min_confidence: options.draftMinConfidence === undefined ? undefined : Number(options.draftMinConfidence),
+                prompt_lookup: options.promptLookup
             };
             const client = new ServerClient(options);
             const loaded = await client.request<{ instance_id: string; type: string; load_time_seconds: number }>("POST", "/api/v1/models/load", body);

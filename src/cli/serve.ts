@@ -43,6 +43,10 @@ export function serveCommand(): Command {
             .env("LMHOST_SHUTDOWN_TIMEOUT").default("10"))
         .addOption(new Option("--stall-timeout <seconds>", "how long a response waits for a client that does not read (its generation held) before the connection is closed; 0: for ever")
             .env("LMHOST_STALL_TIMEOUT").default("60"))
+        .addOption(new Option("--prompt-cache-size <size>", "saved prompt states per model, for conversations pushed out of every sequence (e.g. 4GB; 0: off)")
+            .env("LMHOST_PROMPT_CACHE_SIZE").default("4GB"))
+        .addOption(new Option("--prompt-cache-dir <folder>", "keep saved prompt states here, across restarts (default: a private temporary folder, removed at exit)")
+            .env("LMHOST_PROMPT_CACHE_DIR"))
         .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
             .choices(["debug", "info", "warn", "error", "silent"]).default("info"))
         .action(async (options: RawServeOptions) => {

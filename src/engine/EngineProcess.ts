@@ -250,10 +250,13 @@ export class EngineProcess {
         for (const id of this.jobs.keys()) this.send({ type: "cancel", id });
     }
 
-    /** Ends the worker; jobs still running stop within a token with stop reason modelUnloaded. */
-    async dispose(): Promise<void> {
+    /**
+     * Ends the worker; jobs still running stop within a token with stop reason modelUnloaded. `savePromptStates`:
+     * the worker saves its sequences' states to the prompt cache first (false when the cache goes with the server).
+     */
+    async dispose(savePromptStates = true): Promise<void> {
         if (!this.alive) return;
-        this.send({ type: "shutdown" });
+        this.send({ type: "shutdown", savePromptStates });
         const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
         await this.exited;
         clearTimeout(timer);

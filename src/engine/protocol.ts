@@ -28,6 +28,15 @@ export type LoadOptions = {
     /** The KV cache's element type (keys and values). Default f16; q8_0 takes about half its memory, q4_0 about a quarter. */
     kvCacheType?: KvCacheType;
     /**
+     * A draft model (same vocabulary) whose proposals the model verifies in batches: speculative decoding. It
+     * proposes up to `maxTokens` a step, while it is at least `minConfidence` sure (defaults: 16 and 0.75).
+     */
+    draft?: DraftOptions;
+    /** Speculate from the prompt instead: the tokens that followed the last few generated ones where they occur in it. */
+    promptLookup?: boolean;
+    /** Save prompt states pushed out of the sequences in this folder (up to `maxBytes`), and load them back when their prompt returns. */
+    promptCache?: { directory: string; maxBytes: number };
+    /**
      * Which llama.cpp binary: "prebuilt" (node-llama-cpp's), "openmp" (the local OpenMP build `npm run
      * build:engine` makes), or "auto": the OpenMP build when it exists and no GPU is in use, else prebuilt.
      */
@@ -35,6 +44,8 @@ export type LoadOptions = {
     /** node-llama-cpp's GPU choice: "auto" uses CUDA/Vulkan/Metal when a prebuilt binary works, else the CPU. */
     gpu: "auto" | false;
 };
+
+export type DraftOptions = { modelPath: string; maxTokens?: number; minConfidence?: number };
 
 /** What node-llama-cpp's GGUF insights expect a load to take, in bytes. */
 export type ResourceEstimate = { modelRam: number; contextRam: number; vram: number };
@@ -147,6 +158,18 @@ export type TokenLogprob = {
     top: Array<{ token: string; logprob: number }>;
 };
 
+/** Proposed tokens of a speculating generation and what became of them (LM Studio's draft stats). */
+export type DraftCounts = {
+    /** Proposed and verified. */
+    drafted: number;
+    /** Verified and used. */
+    accepted: number;
+    /** Verified to differ from what the model generates. */
+    rejected: number;
+    /** Verified but not used: the generation ended first. */
+    ignored: number;
+};
+
 /** The abort reason with which a worker ends jobs when its model is unloaded. */
 export const unloadAbortReason = "modelUnloaded";
 
@@ -171,6 +194,8 @@ export type GenerationDone = {
     tokensAfterCancel: number | null;
     /** The token that ended the turn (`<|call|>`, `<|eom_id|>`); null when something else ended it. */
     endToken: string | null;
+    /** Speculative decoding's proposals; null when the generation did not speculate (none configured, or a grammar). */
+    drafts: DraftCounts | null;
 };
 
 export type EngineFailureDescription =
@@ -187,7 +212,7 @@ export type ToWorker =
     /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
     | { type: "hold"; id: number }
     | { type: "proceed"; id: number }
-    | { type: "shutdown" };
+    | { type: "shutdown"; savePromptStates: boolean };
 
 export type FromWorker =
     | { type: "estimated"; estimate: ResourceEstimate }

@@ -4,6 +4,7 @@
  * several servers in one process (tests) keep separate counts.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { DraftCounts } from "../engine/protocol.js";
 import type { ModelInstance } from "../models/lifecycle/ModelLifecycle.js";
 
 export type InstanceSource = () => ModelInstance[];
@@ -19,6 +20,7 @@ export class ServerMetrics {
     private readonly decodeSpeed: Histogram<"model">;
     private readonly loadTime: Histogram<"model">;
     private readonly tokensAfterCancel: Histogram<"model">;
+    private readonly draftTokens: Counter<"model" | "outcome">;
     private instances: InstanceSource = () => [];
 
     constructor() {
@@ -46,6 +48,10 @@ export class ServerMetrics {
         this.tokensAfterCancel = new Histogram({
             name: "lmhost_tokens_after_cancel", help: "Tokens a cancelled generation produced after the engine got the cancel.", labelNames: ["model"], registers,
             buckets: [0, 1, 2, 4, 8, 16, 64]
+        });
+        this.draftTokens = new Counter({
+            name: "lmhost_draft_tokens_total", help: "Speculative decoding: proposed tokens by outcome (accepted, rejected, ignored).",
+            labelNames: ["model", "outcome"], registers
         });
         const perInstance = (read: (instance: ModelInstance) => number) => function (this: Gauge<"instance" | "model">) {
             this.reset();
@@ -85,7 +91,11 @@ export class ServerMetrics {
     /** Timings are null for a completion whose client left before the end (nothing timed it). */
     countCompletion(model: string, summary: {
         promptTokens: number; cachedPromptTokens: number; completionTokens: number; timeToFirstToken: number | null; tokensPerSecond: number | null; stopReason: string;
+        drafts?: DraftCounts | null;
     }): void {
+        if (summary.drafts) {
+            for (const outcome of ["accepted", "rejected", "ignored"] as const) this.draftTokens.inc({ model, outcome }, summary.drafts[outcome]);
+        }
         this.promptTokens.inc({ model }, summary.promptTokens);
         this.cachedPromptTokens.inc({ model }, summary.cachedPromptTokens);
         this.completionTokens.inc({ model }, summary.completionTokens);

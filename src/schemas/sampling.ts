@@ -30,5 +30,9 @@ export const SamplingFields = {
     stream: Type.Optional(Type.Boolean()),
     n: Type.Optional(Type.Integer({ minimum: 1, maximum: 1, description: "Only 1 choice is supported." })),
     ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before a model this request loads is unloaded." })),
-    cache_prompt: Type.Optional(Type.Boolean({ description: "Reuse the cached prefix of an earlier prompt (default true), as llama-server does." }))
+    cache_prompt: Type.Optional(Type.Boolean({ description: "Reuse the cached prefix of an earlier prompt (default true), as llama-server does." })),
+    draft_model: Type.Optional(Type.String({
+        minLength: 1, maxLength: 1024,
+        description: "Speculative decoding with this draft model (same vocabulary), as in LM Studio: a load this request starts loads the draft too; a loaded model must have been loaded with it."
+    }))
 };

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { InvalidRequest, WrongModelType } from "../errors.js";
 import type { GenerationEvent } from "../engine/EngineProcess.js";
-import type { GenerationParams, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
+import type { DraftCounts, GenerationParams, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
 import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
@@ -16,6 +16,8 @@ import type { ReasoningEffort } from "../families/ModelFamily.js";
 import { genericFamily, resolveFamily } from "../families/resolveFamily.js";
 import type { ChatTurn, ToolDefinition } from "./chatPrompt.js";
 import { planChat, responseFormatGrammar, type OutputReading } from "./chatPlan.js";
+import { checkDraftOf, resolveSpeculation } from "./speculationRequest.js";
+import { withoutUndefined } from "./withoutUndefined.js";
 
 /** LM Studio's sampling defaults. */
 export const defaultSampling: Omit<SamplingParams, "seed"> = {
@@ -46,6 +48,8 @@ export type GenerationRequest = {
     logitBias: Record<string, number>;
     /** Idle seconds before a model this request loads unloads again; default: the server's JIT TTL. */
     ttlSeconds?: number;
+    /** LM Studio's `draft_model`: speculative decoding with this draft model (a load this request starts loads it too). */
+    draftModel?: string;
     /** Reuse a cached prompt prefix (default true); false evaluates the whole prompt afresh. */
     cachePrompt: boolean;
     /** The caller streams: text events as each token is generated. Otherwise the text comes at the end. */
@@ -100,6 +104,8 @@ export type CompletionSummary = {
     generationTime: number;
     tokensPerSecond: number;
     toolCalls: ParsedToolCall[];
+    /** Speculative decoding's proposals, with the draft model's id (null: prompt lookup); null when it did not speculate. */
+    drafts: (DraftCounts & { draftModel: string | null }) | null;
 };
 
 export type CompletionEvent =
@@ -136,7 +142,7 @@ export class InferenceService {
     constructor(private readonly catalog: ModelCatalog, private readonly lifecycle: ModelLifecycle, private readonly metrics?: ServerMetrics) {}
 
     async chat(request: ChatRequest): Promise<CompletionRun> {
-        const lease = await this.leaseFor(request.model, "llm", "chat completions", request.ttlSeconds);
+        const lease = await this.leaseFor(request.model, "llm", "chat completions", request);
         return this.releasingOnFailure(lease, () => {
             const { prompt, grammar, lazyGrammar, reading } = planChat(lease.instance.entry.header, request);
             return this.run(lease, prompt, { grammar, lazyGrammar }, request, "messages", reading);
@@ -144,7 +150,7 @@ export class InferenceService {
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
-        const lease = await this.leaseFor(request.model, "llm", "text completions", request.ttlSeconds);
+        const lease = await this.leaseFor(request.model, "llm", "text completions", request);
         const family = resolveFamily(lease.instance.entry.header.chatTemplate);
         return this.releasingOnFailure(lease, () => this.run(lease, request.prompt, { grammar: responseFormatGrammar(request.responseFormat), lazyGrammar: null }, request, "prompt",
             { family, split: false, parser: { startsInReasoning: false, readCalls: false, tools: [] } }, false));
@@ -152,7 +158,7 @@ export class InferenceService {
 
     /** `dimensions`: the vector length the client expects; refused unless it is the model's own. */
     async embed(model: string, inputs: string[], signal: AbortSignal, options: { dimensions?: number; ttlSeconds?: number } = {}): Promise<EmbeddingResult> {
-        const lease = await this.leaseFor(model, "embeddings", "embeddings", options.ttlSeconds);
+        const lease = await this.leaseFor(model, "embeddings", "embeddings", options);
         try {
             const { entry, engine } = lease.instance;
             const own = entry.header.embeddingLength;
@@ -174,11 +180,16 @@ export class InferenceService {
     }
 
     /** A lease on the instance a request names: a loaded instance by its id, else a catalog model, loaded if need be. */
-    private async leaseFor(requested: string, type: ModelType, endpoint: string, ttlSeconds?: number): Promise<Lease> {
+    private async leaseFor(requested: string, type: ModelType, endpoint: string, options: { ttlSeconds?: number; draftModel?: string }): Promise<Lease> {
         const named = this.lifecycle.instanceNamed(requested);
         const entry: CatalogEntry = named?.entry ?? await this.catalog.resolve(requested);
         if (entry.type !== type) throw new WrongModelType(named?.id ?? entry.id, entry.type, endpoint);
-        return named ? this.lifecycle.lease(named) : this.lifecycle.acquire(entry, ttlSeconds);
+        const speculation = await resolveSpeculation(this.catalog, options.draftModel === undefined ? {} : { draftModel: options.draftModel });
+        const lease = named ? this.lifecycle.lease(named) : await this.lifecycle.acquire(entry, options.ttlSeconds, speculation);
+        return this.releasingOnFailure(lease, async () => {
+            checkDraftOf(lease.instance, speculation);
+            return lease;
+        });
     }
 
     private async releasingOnFailure<T>(lease: Lease, work: () => Promise<T>): Promise<T> {
@@ -212,7 +223,7 @@ export class InferenceService {
         return {
             model: servedModel(lease.instance),
             promptTokens: generation.promptTokens,
-            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output,
+            events: shapeOutput(generation.events, generation.promptTokens, request.receivedAt, output, lease.instance.speculation.draftModel,
                 (summary) => this.metrics?.countCompletion(model, summary),
                 (sawEnd) => {
                     void generation.settled.then((outcome) => {
@@ -240,20 +251,16 @@ function servedModel({ id, entry, engine }: ModelInstance): ServedModel {
     };
 }
 
-function withoutUndefined<T extends object>(object: T): Partial<T> {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
 /**
  * Times the generation, splits its text per `output`, and closes with the summary. `stoppedReading` runs once
  * the consumer is done, telling whether it saw the end (a client that went away does not).
  */
 async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: OutputReading, finished: (summary: CompletionSummary) => void,
+    output: OutputReading, draftModel: string | null, finished: (summary: CompletionSummary) => void,
     stoppedReading: (sawEnd: boolean) => void): AsyncGenerator<CompletionEvent> {
     let sawEnd = false;
     try {
-        for await (const event of shapeEvents(events, promptTokens, receivedAt, output)) {
+        for await (const event of shapeEvents(events, promptTokens, receivedAt, output, draftModel)) {
             if (event.type === "end") {
                 sawEnd = true;
                 finished(event.summary);
@@ -266,7 +273,7 @@ async function* shapeOutput(events: AsyncIterable<GenerationEvent>, promptTokens
 }
 
 async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens: number, receivedAt: number,
-    output: OutputReading): AsyncGenerator<CompletionEvent> {
+    output: OutputReading, draftModel: string | null): AsyncGenerator<CompletionEvent> {
     const reader = new FamilyOutputParser(output.family, output.parser);
     // Without splitting (LM Studio's v0), the text goes out as the model wrote it; calls are still read from it,
     // for the finish reason.
@@ -321,7 +328,8 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
                 timeToFirstToken: firstTokenAt === null ? 0 : (firstTokenAt - receivedAt) / 1000,
                 generationTime,
                 tokensPerSecond: generationTime > 0 ? (event.completionTokens - 1) / generationTime : 0,
-                toolCalls
+                toolCalls,
+                drafts: event.drafts === null ? null : { ...event.drafts, draftModel }
             }
         };
     }

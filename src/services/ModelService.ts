@@ -1,6 +1,8 @@
 /** What the model endpoints show: the catalog's models with their load state, and the loaded instances. */
 import type { CatalogEntry, ModelCatalog } from "../models/catalog/ModelCatalog.js";
-import type { ExplicitLoad, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
+import type { ExplicitLoad, ModelInstance, ModelLifecycle, SpeculationRequest } from "../models/lifecycle/ModelLifecycle.js";
+import { resolveSpeculation, type SpeculationFields } from "./speculationRequest.js";
+import { withoutUndefined } from "./withoutUndefined.js";
 
 export type ModelListing = CatalogEntry & { loaded: boolean; instances: ModelInstance[] };
 
@@ -21,10 +23,12 @@ export class ModelService {
     }
 
     /** An explicit load: the model stays until unloaded (or its `ttlSeconds` idle), never evicted by JIT loads. */
-    async load(reference: string, options: Omit<ExplicitLoad, "entry">): Promise<ModelInstance> {
+    async load(reference: string, options: Omit<ExplicitLoad, "entry" | keyof SpeculationRequest> & SpeculationFields): Promise<ModelInstance> {
+        const { draftModel, draftMaxTokens, draftMinConfidence, promptLookup, ...load } = options;
         const entry = await this.catalog.resolve(reference);
+        const speculation = await resolveSpeculation(this.catalog, withoutUndefined({ draftModel, draftMaxTokens, draftMinConfidence, promptLookup }));
         const otherModelIds = (await this.catalog.list()).map((other) => other.id).filter((id) => id !== entry.id);
-        return this.lifecycle.loadExplicitly({ entry, ...options }, otherModelIds);
+        return this.lifecycle.loadExplicitly({ entry, ...load, ...speculation }, otherModelIds);
     }
 
     /** Throws ModelNotLoaded for an unknown instance id. */

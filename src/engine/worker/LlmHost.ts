@@ -10,8 +10,13 @@ import type { GrammarCache } from "./grammars.js";
 import { StopStringDetector } from "../StopStringDetector.js";
 import { reportableLogprob } from "./reportableLogprob.js";
 import { LazyGrammar } from "./LazyGrammar.js";
+import { minimumCachedTokens, type PromptStateCache } from "./PromptStateCache.js";
 import { SequencePool } from "./SequencePool.js";
+import { draftCountsSince, SequentialDraftPredictor, SwitchableTokenPredictor, type Speculation } from "./speculation.js";
 import { TokenTextDecoder } from "./TokenTextDecoder.js";
+
+/** A draft model's context (a sequence for each of the model's) and how it drafts. */
+type DraftSettings = { context: LlamaContext; maxTokens: number; minConfidence: number };
 
 /** How many recent tokens repeat/presence/frequency penalties look at (llama.cpp's and LM Studio's default). */
 const penaltyWindow = 64;
@@ -36,9 +41,22 @@ export class LlmHost {
     private joinGate: Promise<void> = Promise.resolve();
     private openJoinGate: () => void = () => {};
 
+    /** What this load speculates with; null: it does not. */
+    private readonly speculation: Speculation;
+
+    /**
+     * `draft.context`: a draft model's context with a sequence for each of `context`'s (speculative decoding);
+     * `promptLookup`: speculate from the prompt instead. A sequence gets a predictor only when the load speculates:
+     * node-llama-cpp's speculative evaluation costs a little per token even without proposals (and a state
+     * checkpoint per token on sliding-window models).
+     */
     constructor(private readonly model: LlamaModel, private readonly context: LlamaContext, private readonly grammars: GrammarCache,
-        private readonly batches: BatchAssembler) {
-        this.pool = new SequencePool(context);
+        private readonly batches: BatchAssembler, speculation: { draft?: DraftSettings; promptLookup?: boolean } = {},
+        private readonly promptCache: PromptStateCache | null = null) {
+        const { draft } = speculation;
+        this.speculation = draft !== undefined ? "draft" : speculation.promptLookup === true ? "promptLookup" : null;
+        this.pool = new SequencePool(context, () => this.speculation === null ? undefined
+            : new SwitchableTokenPredictor(draft === undefined ? null : new SequentialDraftPredictor(draft.context.getSequence(), draft)));
     }
 
     get contextLength(): number {
@@ -76,7 +94,7 @@ export class LlmHost {
         try {
             sequence = await this.pool.acquire(promptTokens, signal);
         } catch {
-            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0, endToken: null });
+            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0, endToken: null, drafts: null });
             return;
         }
         try {
@@ -115,11 +133,43 @@ export class LlmHost {
      * Returns how many prompt tokens were reused.
      */
     private async reuseCachedPrefix(sequence: LlamaContextSequence, prompt: Token[], allowed: boolean): Promise<number> {
-        const shared = allowed ? sequence.compareContextTokens(prompt).firstDifferentIndex : 0;
+        let shared = allowed ? sequence.compareContextTokens(prompt).firstDifferentIndex : 0;
+        if (this.promptCache !== null) shared = await this.swapInSavedState(this.promptCache, sequence, prompt, shared, allowed);
         const keep = Math.min(shared, prompt.length - 1);
         if (keep === 0) await sequence.clearHistory();
         else if (keep < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
         return keep;
+    }
+
+    /**
+     * The host prompt cache's part: saves what the prompt is about to push out of the sequence, then loads a saved
+     * state that starts the prompt when it shares more with it than the sequence does. Returns the shared prefix.
+     */
+    private async swapInSavedState(cache: PromptStateCache, sequence: LlamaContextSequence, prompt: Token[], shared: number, allowed: boolean): Promise<number> {
+        const saved = allowed ? cache.find(prompt, shared, this.contextLength) : null;
+        if (saved === null && sequence.nextTokenIndex - shared < minimumCachedTokens) return shared;
+        await this.saveState(cache, sequence, prompt);
+        if (saved === null || !await cache.restore(sequence, saved)) return saved === null ? Math.min(shared, sequence.nextTokenIndex) : 0;
+        return sequence.compareContextTokens(prompt).firstDifferentIndex;
+    }
+
+    /** Saves what `prompt` would push out of the sequence (see PromptStateCache.saveDisplaced). */
+    private async saveState(cache: PromptStateCache, sequence: LlamaContextSequence, prompt: Token[]): Promise<void> {
+        // Verified proposals of speculative decoding sit in the KV cache past the sequence's tokens, where a saved
+        // state must not carry them: erasing the last token drops them too.
+        if (this.speculation !== null && sequence.nextTokenIndex > 0) {
+            await sequence.eraseContextTokenRanges([{ start: sequence.nextTokenIndex - 1, end: sequence.nextTokenIndex }]);
+        }
+        await cache.saveDisplaced(sequence, prompt);
+    }
+
+    /** Before the model unloads: saves the idle sequences' states while there is time (`deadline`, performance.now()). */
+    async saveStates(deadline: number): Promise<void> {
+        if (this.promptCache === null) return;
+        for (const sequence of this.pool.idle) {
+            if (performance.now() >= deadline) return;
+            await this.saveState(this.promptCache, sequence, []);
+        }
     }
 
     /** The single token a special token's text stands for, or null when it is no token of this model. */
@@ -171,8 +221,13 @@ export class LlmHost {
         let stopReason: StopReason = "eosFound";
         let tokensAtCancel: number | null = signal.aborted ? 0 : null;
         signal.addEventListener("abort", () => { tokensAtCancel ??= completionTokens; }, { once: true });
+        // With a grammar, no speculation: see SwitchableTokenPredictor.
+        const speculation = grammarState === undefined ? this.speculation : null;
+        (sequence.tokenPredictor as SwitchableTokenPredictor | undefined)?.use(speculation, promptTokens);
+        const predictionsBefore = sequence.tokenPredictions;
         const done = (text: string, logprobs: TokenLogprob[]) => callbacks.done({
-            stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel, endToken
+            stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel, endToken,
+            drafts: speculation === null ? null : draftCountsSince(predictionsBefore, sequence.tokenPredictions)
         });
         // Without streaming, the text and log-probabilities travel with "done".
         let heldText = "";

@@ -1,4 +1,4 @@
-import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { LlamaContext, LlamaContextSequence, Token, TokenPredictor } from "node-llama-cpp";
 
 /**
  * The sequences of one context, created once and handed out first come, first served. Of the free sequences,
@@ -9,8 +9,12 @@ export class SequencePool {
     private readonly free: LlamaContextSequence[];
     private readonly waiting: Array<{ resolve(sequence: LlamaContextSequence): void; reject(error: Error): void; signal: AbortSignal }> = [];
 
-    constructor(context: LlamaContext) {
-        this.free = Array.from({ length: context.totalSequences }, () => context.getSequence());
+    /** `predictor`: the token predictor of the sequence with this index (speculative decoding), if any. */
+    constructor(context: LlamaContext, predictor: (index: number) => TokenPredictor | undefined = () => undefined) {
+        this.free = Array.from({ length: context.totalSequences }, (_, index) => {
+            const tokenPredictor = predictor(index);
+            return context.getSequence(tokenPredictor === undefined ? {} : { tokenPredictor });
+        });
     }
 
     acquire(prompt: Token[], signal: AbortSignal): Promise<LlamaContextSequence> {
@@ -29,6 +33,11 @@ export class SequencePool {
                 reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
             }, { once: true });
         });
+    }
+
+    /** The sequences no generation holds. */
+    get idle(): readonly LlamaContextSequence[] {
+        return this.free;
     }
 
     release(sequence: LlamaContextSequence): void {

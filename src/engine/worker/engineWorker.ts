@@ -4,13 +4,15 @@
  * this process (its environment: engineEnvironment.ts), and so that an abort inside llama.cpp on a bad file
  * ends this process, never the server.
  */
-import { GgmlType, GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama } from "node-llama-cpp";
+import { GgmlType, GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama, type LlamaContext } from "node-llama-cpp";
 import { unloadAbortReason, type FromWorker, type KvCacheType, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
 import { BatchAssembler } from "./BatchAssembler.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
+import { PromptStateCache } from "./PromptStateCache.js";
 import { ReaderGate } from "./ReaderGate.js";
+import { draftDefaults } from "./speculation.js";
 
 /**
  * Messages leave in order, never at once: what is waiting travels as one IPC message (one write here, one wake-up
@@ -109,6 +111,15 @@ function llamaFor(options: LoadOptions): Promise<Llama> {
 }
 
 async function estimate(options: LoadOptions): Promise<ResourceEstimate> {
+    const own = await estimateOne(options);
+    if (options.draft === undefined) return own;
+    // The draft model and its context (a sequence for each of the model's) load with it.
+    const { draft: { modelPath }, ...target } = options;
+    const draft = await estimateOne({ ...target, modelPath });
+    return { modelRam: own.modelRam + draft.modelRam, contextRam: own.contextRam + draft.contextRam, vram: own.vram + draft.vram };
+}
+
+async function estimateOne(options: LoadOptions): Promise<ResourceEstimate> {
     const insights = await GgufInsights.from(await readGgufFileInfo(options.modelPath, { logWarnings: false }), await llamaFor(options));
     const model = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
     const kvType = options.kvCacheType === undefined ? undefined : ggmlTypeOf[options.kvCacheType];
@@ -147,12 +158,41 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
             experimentalKvCacheKeyType: ggmlTypeNameOf[options.kvCacheType], experimentalKvCacheValueType: ggmlTypeNameOf[options.kvCacheType]
         } : {})
     });
-    const llm = new LlmHost(model, context, new GrammarCache(llama), batches);
+    const draft = options.draft === undefined ? undefined : {
+        context: await loadDraft(llama, options.draft.modelPath, options, context),
+        maxTokens: options.draft.maxTokens ?? draftDefaults.maxTokens,
+        minConfidence: options.draft.minConfidence ?? draftDefaults.minConfidence
+    };
+    const promptCache = options.promptCache === undefined ? null
+        : await PromptStateCache.open(options.promptCache, (line) => process.stderr.write(`[lmhost engine] ${line}\n`));
+    const llm = new LlmHost(model, context, new GrammarCache(llama), batches, { ...(draft !== undefined ? { draft } : {}), promptLookup: options.promptLookup === true },
+        promptCache);
     host = llm;
     return {
         contextLength: llm.contextLength, parallel: options.parallel, threads: options.threads, runtime,
         sizeBytes: model.size, prependsBos: llm.prependsBos
     };
+}
+
+/** The draft model's context, one sequence for each of the model's; refused unless its vocabulary matches the model's. */
+async function loadDraft(llama: Llama, modelPath: string, options: LoadOptions, target: LlamaContext): Promise<LlamaContext> {
+    const draftModel = await llama.loadModel({ modelPath });
+    // One thread: a draft decode on several threads slowed the model's next decode by 8 ms (1 token) to 23 ms (a
+    // 4-token verification) on 2 vCPUs, its worker threads still holding the CPUs; on one thread the draft's own
+    // decode is a little slower and the model's is not slowed at all (bench/results/speculative-2026-12-01.md).
+    const draftContext = await draftModel.createContext({
+        contextSize: options.contextLength, sequences: options.parallel, threads: 1, failedCreationRemedy: false
+    });
+    // llama.cpp's own rule for a usable draft (vocabulary type, size, special tokens), which node-llama-cpp's draft
+    // predictor applies through this internal call; checked here so that a wrong draft fails the load, not a request.
+    type Internal = { _ctx: { ensureDraftContextIsCompatibleForSpeculative(draft: unknown): void } };
+    try {
+        (target as unknown as Internal)._ctx.ensureDraftContextIsCompatibleForSpeculative((draftContext as unknown as Internal)._ctx);
+    } catch (error) {
+        await draftModel.dispose();
+        throw new Error(`the draft model cannot draft for this model: ${engineMessage(error)}`);
+    }
+    return draftContext;
 }
 
 function engineMessage(error: unknown): string {
@@ -232,17 +272,21 @@ async function handle(message: ToWorker): Promise<void> {
             gates.get(message.id)?.reopen();
             return;
         case "shutdown":
-            await shutDown();
+            await shutDown(message.savePromptStates);
             return;
     }
 }
 
-/** Ends running jobs (each stops within a token, reporting "modelUnloaded"), then exits. */
-async function shutDown(): Promise<void> {
+/**
+ * Ends running jobs (each stops within a token, reporting "modelUnloaded"), saves the sequences' prompt states
+ * while there is time (the server kills a worker 5 s after asking it to shut down), then exits.
+ */
+async function shutDown(savePromptStates: boolean): Promise<void> {
+    const started = performance.now();
     for (const controller of running.values()) controller.abort(unloadAbortReason);
-    const deadline = Date.now() + 2000;
-    while (running.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (running.size > 0 && performance.now() < started + 2000) await new Promise((resolve) => setTimeout(resolve, 5));
     flush();
+    if (savePromptStates && host instanceof LlmHost && running.size === 0) await host.saveStates(started + 4000).catch(() => {});
     process.exit(0);
 }
 

@@ -22,6 +22,7 @@ export type GenerationBody = {
     logit_bias?: Record<string, number> | null;
     ttl?: number;
     cache_prompt?: boolean;
+    draft_model?: string;
     stream?: boolean;
     response_format?: { type: "text" } | { type: "json_object" } | { type: "json_schema"; json_schema: { schema?: Record<string, unknown> } };
 };
@@ -82,6 +83,7 @@ export function toGenerationRequest(body: GenerationBody, receivedAt: number, si
         logitBias: logitBias(body),
         ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
         cachePrompt: body.cache_prompt ?? true,
+        ...(body.draft_model !== undefined ? { draftModel: body.draft_model } : {}),
         stream: body.stream === true,
         receivedAt,
         signal

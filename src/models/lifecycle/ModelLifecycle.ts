@@ -13,7 +13,9 @@
  *   (least recently used first) until it fits, else the load is refused with InsufficientMemory, naming the sizes.
  * Contract: callers hold a Lease for as long as a request uses an instance, and release it exactly once.
  */
+import { createHash } from "node:crypto";
 import { freemem } from "node:os";
+import path from "node:path";
 import { ApiError, InvalidRequest, LoadCancelled, ModelNotLoaded, QueueFull, ShuttingDown } from "../../errors.js";
 import { EngineProcess, type Engine } from "../../engine/EngineProcess.js";
 import type { EngineBuild, EngineTuning, LoadOptions, ResourceEstimate } from "../../engine/protocol.js";
@@ -34,6 +36,8 @@ export type LoadSettings = {
     maxJitModels: number;
     /** Requests that may wait for a busy instance's sequences; more are refused with QueueFull. */
     maxQueue: number;
+    /** The host prompt cache: a folder per model build under `root`, each up to `maxBytes`; null: off. */
+    promptCache?: { root: string; maxBytes: number } | null;
 };
 
 export type Clock = {
@@ -86,6 +90,8 @@ export type ModelInstance = {
     readonly loadSeconds: number;
     /** What the load asked for beyond the defaults. */
     readonly requested: EngineTuning;
+    /** Speculative decoding: the draft model's id, or prompt lookup; both off by default. */
+    readonly speculation: InstanceSpeculation;
     /** Requests using the instance now. */
     inFlight: number;
     /** Clock time of the last request's end (or of the load). */
@@ -103,15 +109,28 @@ export type ExplicitLoad = {
     contextLength?: number;
     parallel?: number;
     ttlSeconds?: number;
-} & EngineTuning;
+} & EngineTuning & SpeculationRequest;
 
-type LoadOverrides = { contextLength?: number; parallel?: number } & EngineTuning;
+/** A load's speculative decoding: a draft model (from the catalog), or prompt lookup. */
+export type SpeculationRequest = { draft?: CatalogEntry; draftMaxTokens?: number; draftMinConfidence?: number; promptLookup?: boolean };
+export type InstanceSpeculation = { draftModel: string | null; promptLookup: boolean };
+
+type LoadOverrides = { contextLength?: number; parallel?: number } & EngineTuning & SpeculationRequest;
 
 export const defaultContextLengthCap = 4096;
 
 /** Said when a load asks for more context than the model was trained with: allowed (some want it), rarely wise. */
 export const contextBeyondTraining = (modelId: string, contextLength: number, trained: number) =>
     `Context length ${contextLength} for ${modelId} is beyond the ${trained} tokens it was trained with: answers that reach past ${trained} tokens are likely to degrade.`;
+
+/**
+ * The folder of one model build's saved prompt states: a state loads only into the model (and KV cache layout) it
+ * was saved from, so the folder is named by the file (path, size, modification time) and the KV cache settings.
+ */
+export function promptCacheFolder(root: string, entry: Pick<CatalogEntry, "path" | "sizeBytes" | "modifiedAt">, tuning: EngineTuning): string {
+    const build = JSON.stringify([entry.path, entry.sizeBytes, entry.modifiedAt.getTime(), tuning.kvCacheType ?? "f16", tuning.flashAttention ?? null]);
+    return path.join(root, createHash("sha256").update(build).digest("hex").slice(0, 24));
+}
 
 export class ModelLifecycle {
     private readonly loaded = new Map<string, ModelInstance>();
@@ -148,13 +167,14 @@ export class ModelLifecycle {
     }
 
     /** A lease on an instance of this model, loading one just in time when there is none. */
-    async acquire(entry: CatalogEntry, ttlSeconds?: number): Promise<Lease> {
+    /** `speculation`: how a load this request starts speculates (a loaded instance keeps its own). */
+    async acquire(entry: CatalogEntry, ttlSeconds?: number, speculation: SpeculationRequest = {}): Promise<Lease> {
         const existing = this.loaded.get(entry.id) ?? this.instances().find((instance) => instance.entry.path === entry.path);
         if (existing?.engine.alive) return this.lease(existing);
         // A load of this model in flight under its own id, in any case (an explicit "Tiny-Chat" of tiny-chat), serves.
         let load = [...this.loading].find(([id]) => id.toLowerCase() === entry.id.toLowerCase())?.[1];
         if (load === undefined) {
-            load = this.load(entry.id, entry, "jit", ttlSeconds ?? this.settings.jitTtlSeconds, {}).finally(() => this.loading.delete(entry.id));
+            load = this.load(entry.id, entry, "jit", ttlSeconds ?? this.settings.jitTtlSeconds, speculation).finally(() => this.loading.delete(entry.id));
             this.loading.set(entry.id, load);
         }
         return this.lease(await load);
@@ -232,12 +252,12 @@ export class ModelLifecycle {
      * Cancels the loads in flight (their requests get LoadCancelled) and unloads every instance (requests
      * running on them end with stop reason modelUnloaded). Says which instances went and which loads stopped.
      */
-    async unloadAll(why = "unloaded on request"): Promise<{ unloaded: string[]; cancelledLoads: string[] }> {
+    async unloadAll(why = "unloaded on request", savePromptStates = true): Promise<{ unloaded: string[]; cancelledLoads: string[] }> {
         const cancelledLoads = [...this.loadCancellers.keys()];
         for (const canceller of this.loadCancellers.values()) canceller.abort();
         await Promise.allSettled([...this.loading.values()]);
         const instances = this.instances();
-        await Promise.all(instances.map((instance) => this.remove(instance, why)));
+        await Promise.all(instances.map((instance) => this.remove(instance, why, savePromptStates)));
         return { unloaded: instances.map((instance) => instance.id), cancelledLoads };
     }
 
@@ -286,16 +306,29 @@ export class ModelLifecycle {
             ...(overrides.flashAttention !== undefined ? { flashAttention: overrides.flashAttention } : {}),
             ...(overrides.kvCacheType !== undefined ? { kvCacheType: overrides.kvCacheType } : {})
         };
+        const speculation: InstanceSpeculation = { draftModel: overrides.draft?.id ?? null, promptLookup: overrides.promptLookup === true };
+        if (speculation.draftModel !== null) this.logger.info(`"${id}" drafts with ${speculation.draftModel} (speculative decoding)`);
         const engine = await this.dependencies.startEngine(entry.id, {
             modelPath: entry.path, kind: entry.type, contextLength, parallel, threads: this.settings.threads, gpu: this.settings.gpu,
-            engineBuild: this.settings.engineBuild, ...requested
+            engineBuild: this.settings.engineBuild, ...requested,
+            ...(overrides.draft !== undefined ? {
+                draft: {
+                    modelPath: overrides.draft.path,
+                    ...(overrides.draftMaxTokens !== undefined ? { maxTokens: overrides.draftMaxTokens } : {}),
+                    ...(overrides.draftMinConfidence !== undefined ? { minConfidence: overrides.draftMinConfidence } : {})
+                }
+            } : {}),
+            ...(speculation.promptLookup ? { promptLookup: true } : {}),
+            ...(entry.type === "llm" && this.settings.promptCache ? {
+                promptCache: { directory: promptCacheFolder(this.settings.promptCache.root, entry, requested), maxBytes: this.settings.promptCache.maxBytes }
+            } : {})
         }, (estimate) => this.makeRoom(id, entry.id, estimate), signal);
         if (signal.aborted) {
             await engine.dispose();
             throw new LoadCancelled(entry.id);
         }
         const instance: ModelInstance = {
-            id, entry, engine, origin, ttlSeconds, requested,
+            id, entry, engine, origin, ttlSeconds, requested, speculation,
             loadedAt: new Date(), loadSeconds: (performance.now() - started) / 1000,
             inFlight: 0, lastUsedAt: this.dependencies.clock.now(), averageRequestMs: 1000
         };
@@ -399,10 +432,10 @@ export class ModelLifecycle {
         this.unloadWhenIdle.delete(instance.id);
     }
 
-    private async remove(instance: ModelInstance, why: string): Promise<void> {
+    private async remove(instance: ModelInstance, why: string, savePromptStates = true): Promise<void> {
         if (this.loaded.get(instance.id) !== instance) return;
         this.forget(instance);
         this.logger.debug(`Unloading "${instance.id}": ${why}`);
-        await instance.engine.dispose();
+        await instance.engine.dispose(savePromptStates);
     }
 }

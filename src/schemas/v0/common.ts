@@ -12,7 +12,12 @@ export const Stats = Type.Object({
     tokens_per_second: Type.Number({ description: "Decode speed over generation_time." }),
     time_to_first_token: Type.Number({ description: "Seconds from receiving the request to the first generated token." }),
     generation_time: Type.Number({ description: "Seconds from the first to the last generated token." }),
-    stop_reason: Type.String({ description: "eosFound, stopStringFound, maxPredictedTokensReached, contextLengthReached, toolCalls, userStopped, modelUnloaded or failed." })
+    stop_reason: Type.String({ description: "eosFound, stopStringFound, maxPredictedTokensReached, contextLengthReached, toolCalls, userStopped, modelUnloaded or failed." }),
+    draft_model: Type.Optional(Type.String({ description: "Speculative decoding: the draft model's id (absent with prompt lookup)." })),
+    total_draft_tokens_count: Type.Optional(Type.Integer({ description: "Speculative decoding: tokens proposed and verified." })),
+    accepted_draft_tokens_count: Type.Optional(Type.Integer({ description: "Proposed tokens the model generated too: each saved a decode step." })),
+    rejected_draft_tokens_count: Type.Optional(Type.Integer({ description: "Proposed tokens the model did not generate." })),
+    ignored_draft_tokens_count: Type.Optional(Type.Integer({ description: "Verified proposals left unused when the answer ended." }))
 }, { additionalProperties: false });
 export type Stats = Static<typeof Stats>;
 

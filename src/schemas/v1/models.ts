@@ -9,7 +9,10 @@ export const V1LoadedInstance = Type.Object({
         parallel: Type.Integer(),
         flash_attention: Type.Union([Type.Boolean(), Type.Null()]),
         /** lmhost: the KV cache type the load asked for (null: f16, the default). */
-        kv_cache_type: Type.Union([Type.Enum(["f16", "q8_0", "q4_0"]), Type.Null()])
+        kv_cache_type: Type.Union([Type.Enum(["f16", "q8_0", "q4_0"]), Type.Null()]),
+        /** lmhost: speculative decoding, with a draft model (its id) or prompt lookup. */
+        draft_model: Type.Union([Type.String(), Type.Null()]),
+        prompt_lookup: Type.Boolean()
     }),
     /** lmhost: how it was loaded, its idle TTL, and the requests it serves now. */
     load_origin: Type.Union([Type.Literal("jit"), Type.Literal("explicit")]),
@@ -48,6 +51,17 @@ export const V1LoadRequest = Type.Object({
         description: "The KV cache's element type; q8_0 takes about half the memory of f16, q4_0 a quarter (both turn flash attention on). Default f16."
     })),
     parallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    draft_model: Type.Optional(Type.String({
+        minLength: 1, maxLength: 1024,
+        description: "Speculative decoding: a smaller model with the same vocabulary proposes tokens, the model verifies them in batches. Output is unchanged."
+    })),
+    draft_max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: "Tokens the draft model proposes per step at most (llama-server's --spec-draft-n-max); default 3." })),
+    draft_min_confidence: Type.Optional(Type.Number({
+        minimum: 0, maximum: 1, description: "The draft stops proposing when its most likely token is less likely than this (llama-server's --spec-draft-p-min); default 0: it always proposes."
+    })),
+    prompt_lookup: Type.Optional(Type.Boolean({
+        description: "Speculative decoding from the prompt: proposes the tokens that followed the last generated ones where they occur in the prompt (pays when answers copy their input). Not with draft_model."
+    })),
     ttl: Type.Optional(Type.Integer({ minimum: 1, description: "Idle seconds before unloading; default: never." })),
     identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 256, pattern: "^[^\\s/]+$" }))
 });

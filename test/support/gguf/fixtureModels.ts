@@ -43,6 +43,14 @@ export type ChatModelOptions = {
     /** `tokenizer.chat_template`; `null` leaves it out. Default: ChatML with Qwen2.5's tool-call convention. */
     chatTemplate?: string | null;
     seed?: number;
+    /**
+     * Layers from this index on add only `quietScale` of their attention and feed-forward outputs to the residual
+     * stream: the first layers then decide most of the output, and a model of just those layers (same seed and
+     * shape, whose weights are the same: they are drawn first) drafts well for this one, as a small model of a
+     * family drafts for a large one.
+     */
+    quietLayersFrom?: number;
+    quietScale?: number;
 };
 
 const specialChatTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
@@ -124,16 +132,17 @@ export async function writeChatModel(path: string, options: ChatModelOptions): P
     ];
     for (let layer = 0; layer < layers; layer++) {
         const block = `blk.${layer}`;
+        const residualScale = layer >= (options.quietLayersFrom ?? layers) ? options.quietScale ?? 0.1 : 1;
         tensors.push(
             weights.constant(`${block}.attn_norm.weight`, [embedding], 1),
             weights.tensor(`${block}.attn_q.weight`, [embedding, embedding], weightType, matrixScale),
             weights.tensor(`${block}.attn_k.weight`, [embedding, embedding], weightType, matrixScale),
             weights.tensor(`${block}.attn_v.weight`, [embedding, embedding], weightType, matrixScale),
-            weights.tensor(`${block}.attn_output.weight`, [embedding, embedding], weightType, matrixScale),
+            weights.tensor(`${block}.attn_output.weight`, [embedding, embedding], weightType, matrixScale * residualScale),
             weights.constant(`${block}.ffn_norm.weight`, [embedding], 1),
             weights.tensor(`${block}.ffn_gate.weight`, [embedding, feedForward], weightType, matrixScale),
             weights.tensor(`${block}.ffn_up.weight`, [embedding, feedForward], weightType, matrixScale),
-            weights.tensor(`${block}.ffn_down.weight`, [feedForward, embedding], weightType, 1 / Math.sqrt(feedForward))
+            weights.tensor(`${block}.ffn_down.weight`, [feedForward, embedding], weightType, residualScale / Math.sqrt(feedForward))
         );
     }
     await writeGguf(path, metadata, tensors);

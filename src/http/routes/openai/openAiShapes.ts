@@ -6,7 +6,10 @@ export function openAiUsage(summary: CompletionSummary): OpenAiUsage {
         prompt_tokens: summary.promptTokens,
         completion_tokens: summary.completionTokens,
         total_tokens: summary.promptTokens + summary.completionTokens,
-        prompt_tokens_details: { cached_tokens: summary.cachedPromptTokens }
+        prompt_tokens_details: { cached_tokens: summary.cachedPromptTokens },
+        ...(summary.drafts !== null ? {
+            completion_tokens_details: { accepted_prediction_tokens: summary.drafts.accepted, rejected_prediction_tokens: summary.drafts.rejected }
+        } : {})
     };
 }
 

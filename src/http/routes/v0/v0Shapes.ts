@@ -15,7 +15,20 @@ export function v0Stats(summary: CompletionSummary): Stats {
         tokens_per_second: summary.tokensPerSecond,
         time_to_first_token: summary.timeToFirstToken,
         generation_time: summary.generationTime,
-        stop_reason: summary.stopReason
+        stop_reason: summary.stopReason,
+        ...draftStats(summary.drafts)
+    };
+}
+
+/** LM Studio's speculative decoding stats, present when the generation speculated. */
+function draftStats(drafts: CompletionSummary["drafts"]): Partial<Stats> {
+    if (drafts === null) return {};
+    return {
+        ...(drafts.draftModel !== null ? { draft_model: drafts.draftModel } : {}),
+        total_draft_tokens_count: drafts.drafted,
+        accepted_draft_tokens_count: drafts.accepted,
+        rejected_draft_tokens_count: drafts.rejected,
+        ignored_draft_tokens_count: drafts.ignored
     };
 }
 

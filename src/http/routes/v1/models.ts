@@ -22,7 +22,11 @@ export const v1ModelRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async
             ...(body.ttl !== undefined ? { ttlSeconds: body.ttl } : {}),
             ...(body.eval_batch_size !== undefined ? { batchSize: body.eval_batch_size } : {}),
             ...(body.flash_attention !== undefined ? { flashAttention: body.flash_attention } : {}),
-            ...(body.kv_cache_type !== undefined ? { kvCacheType: body.kv_cache_type } : {})
+            ...(body.kv_cache_type !== undefined ? { kvCacheType: body.kv_cache_type } : {}),
+            ...(body.draft_model !== undefined ? { draftModel: body.draft_model } : {}),
+            ...(body.draft_max_tokens !== undefined ? { draftMaxTokens: body.draft_max_tokens } : {}),
+            ...(body.draft_min_confidence !== undefined ? { draftMinConfidence: body.draft_min_confidence } : {}),
+            ...(body.prompt_lookup !== undefined ? { promptLookup: body.prompt_lookup } : {})
         });
         return { type: apiType(instance.entry.type), instance_id: instance.id, load_time_seconds: instance.loadSeconds, status: "loaded" as const };
     });

@@ -15,7 +15,9 @@ function toV1Instance(instance: ModelInstance) {
             eval_batch_size: instance.requested.batchSize ?? null,
             parallel: instance.engine.model.parallel,
             flash_attention: instance.requested.flashAttention ?? null,
-            kv_cache_type: instance.requested.kvCacheType ?? null
+            kv_cache_type: instance.requested.kvCacheType ?? null,
+            draft_model: instance.speculation.draftModel,
+            prompt_lookup: instance.speculation.promptLookup
         },
         load_origin: instance.origin,
         ttl_seconds: instance.ttlSeconds,
