@@ -132,6 +132,14 @@ export function promptCacheFolder(root: string, entry: Pick<CatalogEntry, "path"
     return path.join(root, createHash("sha256").update(build).digest("hex").slice(0, 24));
 }
 
+/**
+ * Whether the local OpenMP build would evaluate this model's prompts much faster than the prebuilt CPU binaries:
+ * measured for unquantized weights (bench/results/prompt-evaluation-2026-12-01.md); quantized ones are close.
+ */
+export function localBuildWouldHelp(runtimeName: string, quantization: string): boolean {
+    return runtimeName.endsWith("-cpu") && /^(F16|BF16|F32)$/i.test(quantization);
+}
+
 export class ModelLifecycle {
     private readonly loaded = new Map<string, ModelInstance>();
     private readonly loading = new Map<string, Promise<ModelInstance>>();
@@ -144,6 +152,7 @@ export class ModelLifecycle {
     /** Set once shutdown ends the running generations: no lease is given after that. */
     private stopped = false;
     private readonly idleTimers = new Map<string, unknown>();
+    private saidLocalBuildHelps = false;
     private readonly unloadWhenIdle = new Set<string>();
 
     private readonly dependencies: LifecycleDependencies;
@@ -334,6 +343,11 @@ export class ModelLifecycle {
         };
         this.loaded.set(id, instance);
         this.logger.info(`Loaded "${id}" in ${instance.loadSeconds.toFixed(2)} s on ${engine.model.runtime.name}`);
+        if (!this.saidLocalBuildHelps && localBuildWouldHelp(engine.model.runtime.name, entry.quantization)) {
+            this.saidLocalBuildHelps = true;
+            this.logger.info(`Prompts of ${entry.quantization} models evaluate about 1.7x faster with a llama.cpp build for this CPU: ` +
+                "npm run build:engine makes one (about 5 minutes on 2 cores; see README, Threads and engine builds).");
+        }
         this.dependencies.onLoaded(instance);
         void engine.exited.then((reason) => {
             if (this.loaded.get(id) !== instance) return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/logger.js";
 import type { CatalogEntry } from "../../../src/models/catalog/ModelCatalog.js";
-import { InsufficientMemory, ModelLifecycle, type LoadSettings } from "../../../src/models/lifecycle/ModelLifecycle.js";
+import { InsufficientMemory, localBuildWouldHelp, ModelLifecycle, promptCacheFolder, type LoadSettings } from "../../../src/models/lifecycle/ModelLifecycle.js";
 import { FakeClock } from "../../support/fakes/FakeClock.js";
 import { fakeEngineStarter } from "../../support/fakes/fakeEngine.js";
 
@@ -274,5 +274,24 @@ describe("instances", () => {
         await expect(lifecycle.unload("nope")).rejects.toMatchObject({ status: 404, message: expect.stringContaining("x") });
         await lifecycle.unload("x");
         expect(loadedIds()).toEqual([]);
+    });
+});
+
+describe("engine build hint and prompt cache folders", () => {
+    it("suggests the local build only for unquantized weights on the prebuilt CPU binaries", () => {
+        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "F16")).toBe(true);
+        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu-openmp", "F16")).toBe(false);
+        expect(localBuildWouldHelp("llama.cpp-linux-x64-cuda", "BF16")).toBe(false);
+        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "Q4_K_M")).toBe(false);
+    });
+
+    it("gives each model file and KV cache layout its own prompt cache folder", () => {
+        const entry = { path: "/models/a.gguf", sizeBytes: 100, modifiedAt: new Date(1000) };
+        const folder = promptCacheFolder("/cache", entry, {});
+        expect(folder.startsWith("/cache/")).toBe(true);
+        expect(promptCacheFolder("/cache", entry, { kvCacheType: "f16" })).toBe(folder);
+        expect(promptCacheFolder("/cache", entry, { kvCacheType: "q8_0" })).not.toBe(folder);
+        expect(promptCacheFolder("/cache", { ...entry, modifiedAt: new Date(2000) }, {})).not.toBe(folder);
+        expect(promptCacheFolder("/cache", { ...entry, path: "/models/b.gguf" }, {})).not.toBe(folder);
     });
 });
