@@ -8,13 +8,12 @@
  *     [--engine-build prebuilt|openmp] [--runs 3] [--tokens 96] [--label "Q4_K_M 106 MB"]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
 import { placeModel, temporaryFolder } from "../test/support/fixtures.js";
-import { machineFacts, median } from "./machine.js";
+import { machineFacts, median, recordResult } from "./machine.js";
 import { freePort, timedStream, waitForHttp, type StreamTiming } from "./streams.js";
 
 const { values } = parseArgs({ options: {
@@ -81,9 +80,7 @@ try {
         ...rows,
         ""
     ].join("\n");
-    console.log(report);
-    mkdirSync(here("./results"), { recursive: true });
-    appendFileSync(here(`./results/fixed-cost-${new Date().toISOString().slice(0, 10)}.md`), `${report}\n`);
+    recordResult("fixed-cost", report);
 } finally {
     lmhost.kill("SIGTERM");
     llamaServer.kill("SIGTERM");

@@ -4,14 +4,13 @@
  *
  *   npx tsx bench/kvCache.ts --model file.gguf [--runs 3] [--tokens 96] [--context 4096]
  */
-import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
 import { kvCacheTypes } from "../src/engine/protocol.js";
 import { placeModel, temporaryFolder } from "../test/support/fixtures.js";
 import { postJson, startTestServer } from "../test/support/testServer.js";
-import { machineFacts, median } from "./machine.js";
+import { machineFacts, median, recordResult } from "./machine.js";
 import { timedStream } from "./streams.js";
 
 const { values } = parseArgs({ options: { model: { type: "string" }, runs: { type: "string", default: "3" }, tokens: { type: "string", default: "96" }, context: { type: "string", default: "4096" } } });
@@ -42,8 +41,7 @@ try {
     const report = [`### KV cache types: ${path.basename(modelPath)}, context ${values.context} x 4 sequences (${new Date().toISOString().slice(0, 16)}Z)`, "",
         `${machineFacts()}; ${cpuBudget()} threads, 4 streams of ${values.tokens} tokens, medians of ${values.runs} interleaved runs`, "",
         "| kv_cache_type | context RAM estimate (MiB) | vs f16 | 4-stream aggregate tok/s |", "|---|---|---|---|", ...rows, ""].join("\n");
-    console.log(report);
-    appendFileSync(new URL(`./results/kv-cache-${new Date().toISOString().slice(0, 10)}.md`, import.meta.url), `${report}\n`);
+    recordResult("kv-cache", report);
 } finally {
     await server.close();
 }

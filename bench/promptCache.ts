@@ -6,14 +6,13 @@
  *   LMHOST_BENCH_LLAMA_SERVER=/path/to/llama-server npx tsx bench/promptCache.ts [--runs 3] [--words 520] [--engine-build prebuilt|openmp]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
 import { placeModel, temporaryFolder } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
-import { machineFacts, median } from "./machine.js";
+import { machineFacts, median, recordResult } from "./machine.js";
 import { freePort, timedStream, waitForHttp } from "./streams.js";
 
 const { values } = parseArgs({ options: {
@@ -96,9 +95,7 @@ try {
         ...rows,
         ""
     ].join("\n");
-    console.log(report);
-    mkdirSync(here("./results"), { recursive: true });
-    appendFileSync(here(`./results/prompt-cache-${new Date().toISOString().slice(0, 10)}.md`), `${report}\n`);
+    recordResult("prompt-cache", report);
 } finally {
     for (const child of children) child.kill("SIGTERM");
 }

@@ -7,7 +7,7 @@
  *   [LMHOST_BENCH_LLAMA_SERVER=/path/to/llama-server] npx tsx bench/promptEvaluation.ts [--runs 3]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -15,7 +15,7 @@ import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { engineEnvironment } from "../src/engine/engineEnvironment.js";
 import { fixtureCacheDir } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
-import { machineFacts, median } from "./machine.js";
+import { machineFacts, median, recordResult } from "./machine.js";
 import { freePort, waitForHttp } from "./streams.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, child: { type: "string" }, model: { type: "string" }, threads: { type: "string" } } });
@@ -97,6 +97,4 @@ const report = [
     ...rows,
     ""
 ].join("\n");
-console.log(report);
-mkdirSync(here("./results"), { recursive: true });
-appendFileSync(here(`./results/prompt-evaluation-${new Date().toISOString().slice(0, 10)}.md`), `${report}\n`);
+recordResult("prompt-evaluation", report);

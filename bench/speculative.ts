@@ -8,13 +8,12 @@
  *     [--engine-build prebuilt|openmp]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
 import { placeModel, temporaryFolder } from "../test/support/fixtures.js";
 import { ensureSpeculativePair } from "./fixtures.js";
-import { machineFacts, median } from "./machine.js";
+import { machineFacts, median, recordResult } from "./machine.js";
 import { freePort, waitForHttp } from "./streams.js";
 
 const { values } = parseArgs({ options: {
@@ -126,9 +125,7 @@ try {
         ...rows,
         ""
     ].join("\n");
-    console.log(report);
-    mkdirSync(here("./results"), { recursive: true });
-    appendFileSync(here(`./results/speculative-${new Date().toISOString().slice(0, 10)}.md`), `${report}\n`);
+    recordResult("speculative", report);
 } finally {
     for (const child of children) child.kill("SIGTERM");
 }
