@@ -5,13 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../src/server.js";
-import { standardModelsFolder } from "../support/fixtures.js";
+import { readdir, unlink } from "node:fs/promises";
+import path from "node:path";
+import { standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 
 /** A user message of several hundred tokens, different for each seed. */
 function longMessage(seed: number): string {
     const words = ["weather", "river", "mountain", "garden", "window", "letter", "morning", "silver", "orange", "market", "station", "pocket"];
     return Array.from({ length: 260 }, (_, index) => words[(index * (seed + 3) + seed * 7) % words.length]).join(" ");
+}
+
+/** The saved state files under a prompt cache folder (one subfolder per model build). */
+async function stateFiles(folder: string): Promise<string[]> {
+    const files: string[] = [];
+    for (const model of await readdir(folder)) {
+        for (const name of await readdir(path.join(folder, model))) if (name.endsWith(".state")) files.push(path.join(folder, model, name));
+    }
+    return files;
 }
 
 const chat = async (server: RunningServer, content: string, extra: Record<string, unknown> = {}) => {
@@ -49,6 +60,27 @@ describe("host prompt cache", () => {
         const back = await chat(server, longMessage(3));
         expect(back.text).toBe(before.text);
         expect(back.cached).toBe(back.prompt - 1);
+    });
+});
+
+describe("host prompt cache in a folder of the user's", () => {
+    it("keeps its states there after the server stops, and copes with states deleted behind its back", async () => {
+        const folder = await temporaryFolder("lmhost-prompt-cache-dir-");
+        const server = await startTestServer({ modelsDir: await standardModelsFolder(), parallel: 1, promptCacheDir: folder });
+        try {
+            const first = await chat(server, longMessage(6));
+            await chat(server, longMessage(7));
+            const saved = await stateFiles(folder);
+            expect(saved.length).toBe(1);
+            for (const file of saved) await unlink(file);
+            const back = await chat(server, longMessage(6));
+            expect(back.text).toBe(first.text);
+            expect(back.cached).toBeLessThan(20);
+        } finally {
+            await server.close();
+        }
+        // The states of the sequence at shutdown stay for the next start.
+        expect((await stateFiles(folder)).length).toBeGreaterThan(0);
     });
 });
 

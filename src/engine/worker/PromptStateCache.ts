@@ -128,6 +128,9 @@ export class PromptStateCache {
 
     /** Loads the state into the sequence; false (the sequence left empty) when the file is gone or unreadable. */
     async restore(sequence: LlamaContextSequence, entry: Entry): Promise<boolean> {
+        // Emptied first: node-llama-cpp forgets the sequence's tokens before loading, so a load that fails (another
+        // instance of the model evicted the file) would otherwise leave their KV cells behind, unaccounted for.
+        await sequence.clearHistory();
         try {
             await sequence.loadStateFromFile(entry.file, { acceptRisk: true });
             entry.usedAt = Date.now();
@@ -136,7 +139,6 @@ export class PromptStateCache {
         } catch (error) {
             this.entries = this.entries.filter((candidate) => candidate !== entry);
             await unlink(entry.file).catch(() => {});
-            await sequence.clearHistory();
             this.log(`prompt cache: could not load a saved state: ${error instanceof Error ? error.message : String(error)}`);
             return false;
         }
