@@ -39,6 +39,7 @@ type Job = {
     accept?(promptTokens: number): void;
     push?(event: GenerationEvent): void;
     embedded?(result: Embeddings): void;
+    tokenized?(count: number): void;
     fail(error: Error): void;
 };
 
@@ -53,7 +54,7 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
 }
 
 /** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "cancelAll" | "dispose">;
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "cancelAll" | "dispose">;
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
@@ -245,6 +246,25 @@ export class EngineProcess {
         });
     }
 
+    /** How many tokens a prompt is for the model (what a generation's promptTokens would say). */
+    countPromptTokens(text: string): Promise<number> {
+        const id = this.nextJobId++;
+        return new Promise<number>((resolve, reject) => {
+            this.jobs.set(id, {
+                param: "messages",
+                tokenized: (count) => {
+                    this.jobs.delete(id);
+                    resolve(count);
+                },
+                fail: (error) => {
+                    this.jobs.delete(id);
+                    reject(error);
+                }
+            });
+            if (!this.send({ type: "tokenize", id, text })) this.failUnsent(id);
+        });
+    }
+
     /** Asks every running job to stop; generations end with stop reason userStopped. */
     cancelAll(): void {
         for (const id of this.jobs.keys()) this.send({ type: "cancel", id });
@@ -290,6 +310,7 @@ export class EngineProcess {
                 return job.push?.(done);
             }
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
+            case "tokenized": return job.tokenized?.(message.count);
             case "failed": return job.fail(toError(message.error, job.param));
         }
     }

@@ -11,6 +11,11 @@ export class StopStringDetector {
         this.stops = stops.filter((stop) => stop.length > 0);
     }
 
+    /** The stop string that ended the text; null while none has. */
+    get stoppedBy(): string | null {
+        return this.stoppedAt;
+    }
+
     get stopped(): boolean {
         return this.stoppedAt !== null;
     }

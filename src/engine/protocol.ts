@@ -194,6 +194,8 @@ export type GenerationDone = {
     tokensAfterCancel: number | null;
     /** The token that ended the turn (`<|call|>`, `<|eom_id|>`); null when something else ended it. */
     endToken: string | null;
+    /** The stop string that ended the text (stop reason stopStringFound); null otherwise. */
+    stopString: string | null;
     /** Speculative decoding's proposals; null when the generation did not speculate (none configured, or a grammar). */
     drafts: DraftCounts | null;
 };
@@ -208,6 +210,8 @@ export type ToWorker =
     | { type: "load"; options: LoadOptions }
     | { type: "generate"; id: number; params: GenerationParams }
     | { type: "embed"; id: number; inputs: string[] }
+    /** How many tokens `text` is for the model, as a prompt (special tokens parsed, BOS as the model adds it). */
+    | { type: "tokenize"; id: number; text: string }
     | { type: "cancel"; id: number }
     /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
     | { type: "hold"; id: number }
@@ -222,4 +226,5 @@ export type FromWorker =
     | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
     | ({ type: "done"; id: number } & GenerationDone)
     | { type: "embedded"; id: number; vectors: number[][]; tokenCounts: number[] }
+    | { type: "tokenized"; id: number; count: number }
     | { type: "failed"; id: number; error: EngineFailureDescription };

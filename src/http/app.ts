@@ -12,7 +12,7 @@ import type { DownloadJobs } from "../models/download/DownloadJobs.js";
 import type { ModelService } from "../services/ModelService.js";
 import { requireApiKeys } from "./auth.js";
 import { allowCrossOrigin, type CorsSetting } from "./cors.js";
-import { toHttpError } from "./errorEnvelope.js";
+import { speaksAnthropic, toAnthropicError, toHttpError } from "./errorEnvelope.js";
 import { v0ChatRoutes } from "./routes/v0/chat.js";
 import { v0CompletionRoutes } from "./routes/v0/completions.js";
 import { v0EmbeddingRoutes } from "./routes/v0/embeddings.js";
@@ -22,6 +22,7 @@ import { openAiCompletionRoutes } from "./routes/openai/completions.js";
 import { openAiEmbeddingRoutes } from "./routes/openai/embeddings.js";
 import { openAiModelRoutes } from "./routes/openai/models.js";
 import { v1DownloadRoutes } from "./routes/v1/downloads.js";
+import { anthropicMessageRoutes } from "./routes/anthropic/messages.js";
 import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
 import { operationsRoutes } from "./routes/operations.js";
@@ -138,13 +139,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
 
     app.setErrorHandler((error, request, reply) => {
-        const { status, body, unexpected, headers } = toHttpError(error);
-        if (unexpected) request.log.error(error);
-        return reply.status(status).headers(headers ?? {}).send(body);
+        const failure = toHttpError(error);
+        if (failure.unexpected) request.log.error(error);
+        return reply.status(failure.status).headers(failure.headers ?? {}).send(speaksAnthropic(request.url) ? toAnthropicError(failure) : failure.body);
     });
     app.setNotFoundHandler((request, reply) => {
-        const { status, body } = toHttpError(new RouteNotFound(request.method, request.url.split("?")[0] ?? ""));
-        return reply.status(status).send(body);
+        const failure = toHttpError(new RouteNotFound(request.method, request.url.split("?")[0] ?? ""));
+        return reply.status(failure.status).send(speaksAnthropic(request.url) ? toAnthropicError(failure) : failure.body);
     });
 
     // Before the routes: the OpenAPI document is collected from them as they register.
@@ -153,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
         openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes,
-        v1ModelRoutes, v1DownloadRoutes, operationsRoutes
+        v1ModelRoutes, v1DownloadRoutes, anthropicMessageRoutes, operationsRoutes
     ]) {
         await app.register(routes, dependencies);
     }

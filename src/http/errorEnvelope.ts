@@ -4,6 +4,7 @@
  */
 import type { FastifyError } from "fastify";
 import { ApiError } from "../errors.js";
+import type { AnthropicError } from "../schemas/anthropic/messages.js";
 import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
 
 type ValidationIssue = { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> };
@@ -66,4 +67,18 @@ export function toHttpError(error: unknown): HttpError {
         return { status, body: envelope(message, "invalid_request_error", fastifyCodes[code] ?? (isJson ? "invalid_json" : "invalid_request")), unexpected: false };
     }
     return { status: 500, body: envelope("Internal server error.", "server_error", "internal_error"), unexpected: true };
+}
+
+/** Anthropic's Messages API answers errors in its own shape, on its own routes. */
+export const speaksAnthropic = (url: string) => url === "/v1/messages" || url.startsWith("/v1/messages/") || url.startsWith("/v1/messages?");
+
+const anthropicTypes: Record<number, string> = {
+    400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+    413: "request_too_large", 415: "invalid_request_error", 429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error"
+};
+
+/** The same error as Anthropic's API writes it: `{"type": "error", "error": {"type", "message"}}`. */
+export function toAnthropicError(error: HttpError): AnthropicError {
+    const type = anthropicTypes[error.status] ?? (error.status < 500 ? "invalid_request_error" : "api_error");
+    return { type: "error", error: { type, message: error.body.error.message } };
 }

@@ -1,5 +1,6 @@
 /**
- * Server-sent events: `data: <json>` per chunk, written as soon as it is produced, then `data: [DONE]`.
+ * Server-sent events: `data: <json>` per chunk, written as soon as it is produced, then `data: [DONE]` (OpenAI's and
+ * LM Studio's streams; Anthropic's name each event and end without a marker: see StreamDialect).
  * Writes after the client has gone are dropped, never thrown. A client that does not read holds the stream:
  * `send` waits for the socket to drain (the generation behind it is held meanwhile), and a client that reads
  * nothing for the stall timeout has its connection closed, which ends the generation as a hang-up does.
@@ -7,12 +8,23 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyReply } from "fastify";
 import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
+import type { HttpError } from "./errorEnvelope.js";
+
+/** How an API writes its stream; OpenAI's way by default. */
+export type StreamDialect<T> = {
+    /** The `event:` line before a chunk's data; none by default. */
+    eventOf?(chunk: T): string;
+    /** The data of the last event; OpenAI's `[DONE]` by default, null: none. */
+    doneMarker?: string | null;
+    /** An error after the stream started, as this API writes it; default: the OpenAI-shaped envelope as data. */
+    error?(error: HttpError): { event?: string; data: string };
+};
 
 export type EventStream<T> = {
     /** Resolves at once, or when the client has read what was written before (the socket drained). */
     send(chunk: T): Promise<void> | void;
     /** An error after the stream started: sent as an event of its own, then the stream ends. */
-    fail(error: ErrorEnvelope): void;
+    fail(error: HttpError): void;
     end(): void;
 };
 
@@ -59,7 +71,7 @@ function drained(response: ServerResponse, stallMs: number, onStall: () => void)
     });
 }
 
-export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) => string): EventStream<T> {
+export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) => string, dialect: StreamDialect<T> = {}): EventStream<T> {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -73,7 +85,7 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
     const onStall = () => reply.log.warn(`Closed a stream whose client read nothing for ${stallMs / 1000} s`);
     // The events of one turn (the tokens the engine sent together) leave in one write: one wake-up of the client.
     let corked = false;
-    const write = (data: string): Promise<void> | void => {
+    const write = (data: string, event?: string): Promise<void> | void => {
         if (raw.destroyed || raw.writableEnded) return;
         if (!corked) {
             corked = true;
@@ -83,16 +95,18 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
                 raw.uncork();
             });
         }
-        if (!raw.write(`data: ${data}\n\n`)) return drained(raw, stallMs, onStall);
+        if (!raw.write(`${event === undefined ? "" : `event: ${event}\n`}data: ${data}\n\n`)) return drained(raw, stallMs, onStall);
     };
+    const doneMarker = dialect.doneMarker === undefined ? "[DONE]" : dialect.doneMarker;
     return {
-        send: (chunk) => write(serialize(chunk)),
+        send: (chunk) => write(serialize(chunk), dialect.eventOf?.(chunk)),
         fail: (error) => {
-            void write(JSON.stringify(error));
+            const written = dialect.error?.(error) ?? { data: JSON.stringify(error.body satisfies ErrorEnvelope) };
+            void write(written.data, written.event);
             if (!raw.writableEnded) raw.end();
         },
         end: () => {
-            void write("[DONE]");
+            if (doneMarker !== null) void write(doneMarker);
             if (!raw.writableEnded) raw.end();
         }
     };

@@ -104,6 +104,8 @@ export type CompletionSummary = {
     generationTime: number;
     tokensPerSecond: number;
     toolCalls: ParsedToolCall[];
+    /** The stop string that ended the answer; null when something else did. */
+    stopSequence: string | null;
     /** Speculative decoding's proposals, with the draft model's id (null: prompt lookup); null when it did not speculate. */
     drafts: (DraftCounts & { draftModel: string | null }) | null;
 };
@@ -147,6 +149,17 @@ export class InferenceService {
             const { prompt, grammar, lazyGrammar, reading } = planChat(lease.instance.entry.header, request);
             return this.run(lease, prompt, { grammar, lazyGrammar }, request, "messages", reading);
         });
+    }
+
+    /** The prompt tokens a chat request would evaluate (its model is loaded for it, as a completion would). */
+    async countChatTokens(request: ChatRequest): Promise<{ model: ServedModel; promptTokens: number }> {
+        const lease = await this.leaseFor(request.model, "llm", "chat completions", request);
+        try {
+            const { prompt } = planChat(lease.instance.entry.header, request);
+            return { model: servedModel(lease.instance), promptTokens: await lease.instance.engine.countPromptTokens(prompt) };
+        } finally {
+            lease.release();
+        }
     }
 
     async complete(request: TextRequest): Promise<CompletionRun> {
@@ -329,6 +342,7 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
                 generationTime,
                 tokensPerSecond: generationTime > 0 ? (event.completionTokens - 1) / generationTime : 0,
                 toolCalls,
+                stopSequence: event.stopString,
                 drafts: event.drafts === null ? null : { ...event.drafts, draftModel }
             }
         };

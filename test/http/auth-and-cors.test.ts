@@ -15,13 +15,15 @@ describe("API keys", () => {
         method, headers: { "content-type": "application/json", ...headers }, ...(method === "POST" ? { body: "{}" } : {})
     });
 
-    it("refuses every route without a key, with an OpenAI-shaped 401", async () => {
+    it("refuses every route without a key, with a 401 in the route's API's shape", async () => {
         const routes = server.app.routeList.filter((route) => route.method !== "HEAD" && !route.url.startsWith("/docs") && !["/openapi.json", "/health"].includes(route.url));
         expect(routes.length).toBeGreaterThan(15);
         for (const route of routes) {
             const response = await call(route.method, route.url);
             expect(response.status, `${route.method} ${route.url}`).toBe(401);
-            expect((await response.json()).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+            const body = await response.json();
+            if (route.url.startsWith("/v1/messages")) expect(body).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+            else expect(body.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
         }
         expect((await call("GET", "/no/such/route")).status).toBe(401);
     });

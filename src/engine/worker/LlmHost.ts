@@ -94,7 +94,7 @@ export class LlmHost {
         try {
             sequence = await this.pool.acquire(promptTokens, signal);
         } catch {
-            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0, endToken: null, drafts: null });
+            callbacks.done({ stopReason: "userStopped", completionTokens: 0, text: "", cachedTokens: 0, logprobs: [], tokensAfterCancel: 0, endToken: null, stopString: null, drafts: null });
             return;
         }
         try {
@@ -227,6 +227,7 @@ export class LlmHost {
         const predictionsBefore = sequence.tokenPredictions;
         const done = (text: string, logprobs: TokenLogprob[]) => callbacks.done({
             stopReason, completionTokens, text, cachedTokens, logprobs, tokensAfterCancel: tokensAtCancel === null ? null : completionTokens - tokensAtCancel, endToken,
+            stopString: stops.stoppedBy,
             drafts: speculation === null ? null : draftCountsSince(predictionsBefore, sequence.tokenPredictions)
         });
         // Without streaming, the text and log-probabilities travel with "done".

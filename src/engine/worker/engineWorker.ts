@@ -262,6 +262,12 @@ async function handle(message: ToWorker): Promise<void> {
             }
             return;
         }
+        case "tokenize": {
+            const { id } = message;
+            if (!(host instanceof LlmHost)) send({ type: "failed", id, error: { kind: "engine", message: "this worker holds no LLM" } });
+            else send({ type: "tokenized", id, count: host.tokenizePrompt(message.text).length });
+            return;
+        }
         case "cancel":
             running.get(message.id)?.abort();
             return;

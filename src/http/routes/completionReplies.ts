@@ -73,9 +73,9 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
         }
         stream.end();
     } catch (error) {
-        const { body, unexpected } = toHttpError(error);
-        if (unexpected) reply.log.error(error);
-        stream.fail(body);
+        const failure = toHttpError(error);
+        if (failure.unexpected) reply.log.error(error);
+        stream.fail(failure);
     }
 }
 

@@ -30,6 +30,7 @@ export function fakeEngineStarter(estimateFor: (modelId: string) => ResourceEsti
             },
             generate: () => Promise.reject(new Error("fake engine")),
             embed: () => Promise.reject(new Error("fake engine")),
+            countPromptTokens: () => Promise.reject(new Error("fake engine")),
             cancelAll: () => {},
             dispose: async () => {
                 (engine as { alive: boolean }).alive = false;
