@@ -39,7 +39,8 @@ type Job = {
     accept?(promptTokens: number): void;
     push?(event: GenerationEvent): void;
     embedded?(result: Embeddings): void;
-    tokenized?(count: number): void;
+    /** A job answered by one message (tokenize, detokenize). */
+    answered?(message: FromWorker): void;
     fail(error: Error): void;
 };
 
@@ -49,12 +50,13 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
     switch (description.kind) {
         case "contextLengthExceeded": return new ContextLengthExceeded(description.promptTokens, description.contextLength, promptParam);
         case "invalidGrammar": return new InvalidRequest(`The output constraint could not be compiled: ${description.message}`, null, "unsupported_schema");
+        case "invalidToken": return new InvalidRequest(`Token ${description.token} is not a token of this model (ids 0 to ${description.vocabularySize - 1}).`, promptParam, "invalid_token");
         case "engine": return new EngineFailure(description.message);
     }
 }
 
 /** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "cancelAll" | "dispose">;
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "tokenize" | "detokenize" | "cancelAll" | "dispose">;
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
@@ -247,21 +249,37 @@ export class EngineProcess {
     }
 
     /** How many tokens a prompt is for the model (what a generation's promptTokens would say). */
-    countPromptTokens(text: string): Promise<number> {
+    async countPromptTokens(text: string): Promise<number> {
+        return (await this.tokenize(text, true, "messages")).tokens.length;
+    }
+
+    /** The model's tokens of `text` (special tokens parsed) and each one's text; `addSpecial`: BOS as a prompt gets it. */
+    async tokenize(text: string, addSpecial: boolean, param = "content"): Promise<{ tokens: number[]; pieces: string[] }> {
+        const answer = await this.ask((id) => ({ type: "tokenize", id, text, addSpecial }), param);
+        return answer.type === "tokenized" ? { tokens: answer.tokens, pieces: answer.pieces } : { tokens: [], pieces: [] };
+    }
+
+    /** The text of `tokens`; InvalidRequest for an id that is no token of the model. */
+    async detokenize(tokens: number[]): Promise<string> {
+        const answer = await this.ask((id) => ({ type: "detokenize", id, tokens }), "tokens");
+        return answer.type === "detokenized" ? answer.text : "";
+    }
+
+    private ask(message: (id: number) => ToWorker, param: string): Promise<FromWorker> {
         const id = this.nextJobId++;
-        return new Promise<number>((resolve, reject) => {
+        return new Promise<FromWorker>((resolve, reject) => {
             this.jobs.set(id, {
-                param: "messages",
-                tokenized: (count) => {
+                param,
+                answered: (answer) => {
                     this.jobs.delete(id);
-                    resolve(count);
+                    resolve(answer);
                 },
                 fail: (error) => {
                     this.jobs.delete(id);
                     reject(error);
                 }
             });
-            if (!this.send({ type: "tokenize", id, text })) this.failUnsent(id);
+            if (!this.send(message(id))) this.failUnsent(id);
         });
     }
 
@@ -310,7 +328,7 @@ export class EngineProcess {
                 return job.push?.(done);
             }
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
-            case "tokenized": return job.tokenized?.(message.count);
+            case "tokenized": case "detokenized": return job.answered?.(message);
             case "failed": return job.fail(toError(message.error, job.param));
         }
     }

@@ -202,6 +202,7 @@ export type GenerationDone = {
 
 export type EngineFailureDescription =
     | { kind: "contextLengthExceeded"; promptTokens: number; contextLength: number }
+    | { kind: "invalidToken"; token: number; vocabularySize: number }
     | { kind: "invalidGrammar"; message: string }
     | { kind: "engine"; message: string };
 
@@ -210,8 +211,9 @@ export type ToWorker =
     | { type: "load"; options: LoadOptions }
     | { type: "generate"; id: number; params: GenerationParams }
     | { type: "embed"; id: number; inputs: string[] }
-    /** How many tokens `text` is for the model, as a prompt (special tokens parsed, BOS as the model adds it). */
-    | { type: "tokenize"; id: number; text: string }
+    /** `text` as the model's tokens, special tokens parsed; `addSpecial`: with BOS where the model adds it, as a prompt. */
+    | { type: "tokenize"; id: number; text: string; addSpecial: boolean }
+    | { type: "detokenize"; id: number; tokens: number[] }
     | { type: "cancel"; id: number }
     /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
     | { type: "hold"; id: number }
@@ -226,5 +228,6 @@ export type FromWorker =
     | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
     | ({ type: "done"; id: number } & GenerationDone)
     | { type: "embedded"; id: number; vectors: number[][]; tokenCounts: number[] }
-    | { type: "tokenized"; id: number; count: number }
+    | { type: "tokenized"; id: number; tokens: number[]; pieces: string[] }
+    | { type: "detokenized"; id: number; text: string }
     | { type: "failed"; id: number; error: EngineFailureDescription };

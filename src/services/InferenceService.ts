@@ -162,6 +162,34 @@ export class InferenceService {
         }
     }
 
+    /** llama-server's /tokenize, for a model lmhost names (loaded for it). */
+    async tokenize(model: string, text: string, addSpecial: boolean, ttlSeconds?: number): Promise<{ tokens: number[]; pieces: string[] }> {
+        const lease = await this.leaseFor(model, "llm", "tokenization", ttlSeconds === undefined ? {} : { ttlSeconds });
+        try {
+            return await lease.instance.engine.tokenize(text, addSpecial);
+        } finally {
+            lease.release();
+        }
+    }
+
+    /** llama-server's /detokenize; InvalidRequest for ids beyond the model's vocabulary. */
+    async detokenize(model: string, tokens: number[]): Promise<string> {
+        const lease = await this.leaseFor(model, "llm", "detokenization", {});
+        try {
+            return await lease.instance.engine.detokenize(tokens);
+        } finally {
+            lease.release();
+        }
+    }
+
+    /** llama-server's /apply-template: the prompt a chat request renders to, from the model's header (nothing loads). */
+    async applyTemplate(request: ChatRequest): Promise<string> {
+        const named = this.lifecycle.instanceNamed(request.model);
+        const entry = named?.entry ?? await this.catalog.resolve(request.model);
+        if (entry.type !== "llm") throw new WrongModelType(named?.id ?? entry.id, entry.type, "chat templates");
+        return planChat(entry.header, request).prompt;
+    }
+
     async complete(request: TextRequest): Promise<CompletionRun> {
         const lease = await this.leaseFor(request.model, "llm", "text completions", request);
         const family = resolveFamily(lease.instance.entry.header.chatTemplate);

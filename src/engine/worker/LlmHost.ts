@@ -74,6 +74,25 @@ export class LlmHost {
         return tokens;
     }
 
+    /** `text`'s tokens (special tokens parsed; `addSpecial`: BOS as a prompt gets it) and each token's text. */
+    tokenize(text: string, addSpecial: boolean): { tokens: number[]; pieces: string[] } {
+        const tokens = addSpecial ? this.tokenizePrompt(text) : this.model.tokenize(text, true);
+        return { tokens, pieces: tokens.map((token) => this.model.detokenize([token], true)) };
+    }
+
+    /** The text of `tokens`, or why not: llama.cpp aborts the process on an id beyond its vocabulary. */
+    detokenize(tokens: number[]): string | EngineFailureDescription {
+        const vocabularySize = this.vocabularySize;
+        const invalid = tokens.find((token) => !Number.isInteger(token) || token < 0 || token >= vocabularySize);
+        if (invalid !== undefined) return { kind: "invalidToken", token: invalid, vocabularySize };
+        return this.model.detokenize(tokens as Token[], true);
+    }
+
+    /** The tokens of the model's vocabulary, from its GGUF header. */
+    get vocabularySize(): number {
+        return this.model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+    }
+
     async generate(params: GenerationParams, signal: AbortSignal, callbacks: GenerationCallbacks): Promise<void> {
         const promptTokens = this.tokenizePrompt(params.prompt);
         if (promptTokens.length === 0) promptTokens.push(...this.fallbackFirstToken());

@@ -262,10 +262,14 @@ async function handle(message: ToWorker): Promise<void> {
             }
             return;
         }
-        case "tokenize": {
+        case "tokenize": case "detokenize": {
             const { id } = message;
             if (!(host instanceof LlmHost)) send({ type: "failed", id, error: { kind: "engine", message: "this worker holds no LLM" } });
-            else send({ type: "tokenized", id, count: host.tokenizePrompt(message.text).length });
+            else if (message.type === "tokenize") send({ type: "tokenized", id, ...host.tokenize(message.text, message.addSpecial) });
+            else {
+                const text = host.detokenize(message.tokens);
+                send(typeof text === "string" ? { type: "detokenized", id, text } : { type: "failed", id, error: text });
+            }
             return;
         }
         case "cancel":
