@@ -44,6 +44,14 @@ export class ModelNotFound extends ApiError {
     }
 }
 
+/** A stored response (Responses API) that is not stored: never was (store: false), deleted, or evicted. */
+export class ResponseNotFound extends ApiError {
+    constructor(id: string, param: string) {
+        super(`No response with id '${id}' is stored (not with store: false; the server keeps the last 1,000, in memory).`, 404,
+            "invalid_request_error", "response_not_found", param);
+    }
+}
+
 export class ModelNotLoaded extends ApiError {
     constructor(instanceId: string, loadedIds: readonly string[]) {
         super(`No loaded model instance "${instanceId}". Loaded: ${loadedIds.length > 0 ? loadedIds.join(", ") : "none"}`, 404,

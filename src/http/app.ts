@@ -23,6 +23,7 @@ import { openAiEmbeddingRoutes } from "./routes/openai/embeddings.js";
 import { openAiModelRoutes } from "./routes/openai/models.js";
 import { v1DownloadRoutes } from "./routes/v1/downloads.js";
 import { anthropicMessageRoutes } from "./routes/anthropic/messages.js";
+import { openAiResponseRoutes } from "./routes/openai/responses.js";
 import { llamaServerUtilityRoutes } from "./routes/llamaServer/utilities.js";
 import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
@@ -154,7 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const dependencies: RouteDependencies = { services: options.services };
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
-        openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes,
+        openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes, openAiResponseRoutes,
         v1ModelRoutes, v1DownloadRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, operationsRoutes
     ]) {
         await app.register(routes, dependencies);

@@ -8,7 +8,7 @@ import type { TokenLogprob } from "../../engine/protocol.js";
 import type { CompletionEvent, CompletionRun, CompletionSummary } from "../../services/InferenceService.js";
 import { GenerationInterrupted } from "../../errors.js";
 import { toHttpError } from "../errorEnvelope.js";
-import { startEventStream } from "../sse.js";
+import { startEventStream, type EventStream } from "../sse.js";
 
 type Part<T extends CompletionEvent["type"]> = Extract<CompletionEvent, { type: T }>;
 
@@ -45,6 +45,21 @@ export async function collectCompletion(run: CompletionRun, failWhenEndedByServe
     throw new Error("the generation ended without a summary");
 }
 
+/**
+ * Writes a stream's events with `write`, then ends it; an error on the way (the engine failed, the server cut the
+ * answer) ends it with an error event in the stream's dialect instead, logged when unexpected.
+ */
+export async function writeEventStream<T>(reply: FastifyReply, stream: EventStream<T>, write: () => Promise<void>): Promise<void> {
+    try {
+        await write();
+        stream.end();
+    } catch (error) {
+        const failure = toHttpError(error);
+        if (failure.unexpected) reply.log.error(error);
+        stream.fail(failure);
+    }
+}
+
 /** With `failWhenEndedByServer`, a stream the server cut short ends with a GenerationInterrupted error event instead of a finish chunk. */
 export async function streamCompletion<Chunk>(run: CompletionRun, reply: FastifyReply, shapes: ChunkShapes<Chunk>,
     serialize: (chunk: Chunk) => string, failWhenEndedByServer = false): Promise<void> {
@@ -56,7 +71,7 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
         // Waiting here while the client does not read leaves the engine's events unread, which holds the generation.
         await stream.send(chunk);
     };
-    try {
+    await writeEventStream(reply, stream, async () => {
         for await (const event of run.events) {
             switch (event.type) {
                 case "text": await send(shapes.text(event, first)); break;
@@ -71,12 +86,7 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
                 }
             }
         }
-        stream.end();
-    } catch (error) {
-        const failure = toHttpError(error);
-        if (failure.unexpected) reply.log.error(error);
-        stream.fail(failure);
-    }
+    });
 }
 
 export const completionId = (prefix: string) => `${prefix}-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;

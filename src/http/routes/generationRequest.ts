@@ -143,3 +143,16 @@ export function toTextRequest(body: TextBody, receivedAt: number, signal: AbortS
     if (prompts.length !== 1) throw new InvalidRequest("Only one prompt per request is supported.", "prompt");
     return { ...toGenerationRequest(body, receivedAt, signal, body.logprobs ?? null), prompt: prompts[0]! };
 }
+
+/**
+ * A chat request from an API with its own request shape (Anthropic's Messages, OpenAI's Responses): what it sets,
+ * the rest as a plain chat: text output unless said, no log-probabilities or biases, the prompt cache on, the
+ * message split into reasoning, text and calls.
+ */
+export function dialectChatRequest(fields: Pick<ChatRequest, "model" | "maxTokens" | "stop" | "sampling" | "stream" | "messages" | "tools" | "toolChoice" |
+    "parallelToolCalls" | "reasoningEffort"> & Partial<Pick<ChatRequest, "responseFormat">>, receivedAt: number, signal: AbortSignal): ChatRequest {
+    return {
+        responseFormat: { type: "text" }, logprobs: null, logitBias: {}, cachePrompt: true, splitMessage: true, templateVariables: {},
+        ...fields, receivedAt, signal
+    };
+}

@@ -14,10 +14,11 @@ import type { ChatTurn } from "../../../services/chatPrompt.js";
 import type { ChatRequest, CompletionSummary, ToolChoice } from "../../../services/InferenceService.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
-import { toAnthropicError, toHttpError } from "../../errorEnvelope.js";
+import { toAnthropicError } from "../../errorEnvelope.js";
 import { startEventStream } from "../../sse.js";
 import { completionResponses } from "../../../schemas/errorEnvelope.js";
-import { chunkSerializer, collectCompletion, completionId } from "../completionReplies.js";
+import { chunkSerializer, collectCompletion, completionId, writeEventStream } from "../completionReplies.js";
+import { dialectChatRequest } from "../generationRequest.js";
 
 type Conversation = Pick<AnthropicMessagesRequest, "model" | "messages" | "system" | "tools" | "tool_choice" | "thinking">;
 
@@ -80,26 +81,18 @@ function reasoningEffort(thinking: Conversation["thinking"]): ReasoningEffort | 
 
 function toChatRequest(body: Conversation & Partial<AnthropicMessagesRequest>, receivedAt: number, signal: AbortSignal): ChatRequest {
     const choice = body.tool_choice;
-    return {
+    return dialectChatRequest({
         model: body.model,
         maxTokens: body.max_tokens ?? null,
         stop: body.stop_sequences ?? [],
         sampling: { temperature: body.temperature, topP: body.top_p, topK: body.top_k },
-        responseFormat: { type: "text" },
-        logprobs: null,
-        logitBias: {},
-        cachePrompt: true,
         stream: body.stream === true,
-        receivedAt,
-        signal,
         messages: toChatTurns(body.system, body.messages),
         tools: (body.tools ?? []).map((tool) => ({ name: tool.name, ...(tool.description !== undefined ? { description: tool.description } : {}), parameters: tool.input_schema })),
         toolChoice: toolChoice(choice),
         parallelToolCalls: !(choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true),
-        splitMessage: true,
-        reasoningEffort: reasoningEffort(body.thinking),
-        templateVariables: {}
-    };
+        reasoningEffort: reasoningEffort(body.thinking)
+    }, receivedAt, signal);
 }
 
 function stopReason(summary: CompletionSummary): "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" {
@@ -178,7 +171,7 @@ export const anthropicMessageRoutes: FastifyPluginAsyncTypebox<RouteDependencies
             open = { kind, index: blocks++, ...(call !== undefined ? { call } : {}) };
             await stream.send({ type: "content_block_start", index: open.index, content_block: block });
         };
-        try {
+        await writeEventStream(reply, stream, async () => {
             await stream.send({ type: "message_start", message: message([], null) });
             await stream.send({ type: "ping" });
             for await (const event of run.events) {
@@ -209,12 +202,7 @@ export const anthropicMessageRoutes: FastifyPluginAsyncTypebox<RouteDependencies
                     await stream.send({ type: "message_stop" });
                 }
             }
-            stream.end();
-        } catch (error) {
-            const failure = toHttpError(error);
-            if (failure.unexpected) reply.log.error(error);
-            stream.fail(failure);
-        }
+        });
         return reply;
     });
 
