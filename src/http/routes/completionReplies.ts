@@ -24,8 +24,13 @@ export type ChunkShapes<Chunk> = {
 
 export type CollectedCompletion = { text: string; reasoning: string; summary: CompletionSummary; logprobs: TokenLogprob[] };
 
-/** An end the server caused: shutdown or an unload (a client that left reads nothing, so it cannot be that). */
-const endedByServer = (summary: CompletionSummary) => summary.stopReason === "userStopped" || summary.stopReason === "modelUnloaded";
+/**
+ * An end the server caused (shutdown or an unload; a client that left reads nothing, so it cannot be that) is no
+ * answer: GenerationInterrupted, not a finished reply.
+ */
+export function throwIfEndedByServer(summary: CompletionSummary): void {
+    if (summary.stopReason === "userStopped" || summary.stopReason === "modelUnloaded") throw new GenerationInterrupted(summary.stopReason);
+}
 
 /** With `failWhenEndedByServer`, an answer the server cut short throws GenerationInterrupted instead of passing for whole. */
 export async function collectCompletion(run: CompletionRun, failWhenEndedByServer = false): Promise<CollectedCompletion> {
@@ -38,7 +43,7 @@ export async function collectCompletion(run: CompletionRun, failWhenEndedByServe
             logprobs.push(...event.logprobs);
         } else if (event.type === "reasoning") reasoning += event.text;
         else if (event.type === "end") {
-            if (failWhenEndedByServer && endedByServer(event.summary)) throw new GenerationInterrupted(event.summary.stopReason as "userStopped" | "modelUnloaded");
+            if (failWhenEndedByServer) throwIfEndedByServer(event.summary);
             return { text, reasoning, summary: event.summary, logprobs: [...logprobs, ...event.logprobs] };
         }
     }
@@ -79,7 +84,7 @@ export async function streamCompletion<Chunk>(run: CompletionRun, reply: Fastify
                 case "toolCallStart": await send(shapes.toolCallStart?.(event, first)); break;
                 case "toolCallArguments": await send(shapes.toolCallArguments?.(event)); break;
                 case "end": {
-                    if (failWhenEndedByServer && endedByServer(event.summary)) throw new GenerationInterrupted(event.summary.stopReason as "userStopped" | "modelUnloaded");
+                    if (failWhenEndedByServer) throwIfEndedByServer(event.summary);
                     await send(shapes.finish(event.summary, event.logprobs));
                     const totals = shapes.totals(event.summary);
                     if (totals !== null) await send(totals);

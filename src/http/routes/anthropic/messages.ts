@@ -4,7 +4,7 @@
  * (errorEnvelope.ts); `x-api-key` carries the --api-key as it does everywhere.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { GenerationInterrupted, InvalidRequest } from "../../../errors.js";
+import { InvalidRequest } from "../../../errors.js";
 import type { ReasoningEffort } from "../../../families/ModelFamily.js";
 import {
     AnthropicCountTokensRequest, AnthropicCountTokensResponse, AnthropicError, AnthropicMessage, AnthropicMessagesRequest, AnthropicStreamEvent,
@@ -17,7 +17,7 @@ import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { toAnthropicError } from "../../errorEnvelope.js";
 import { startEventStream } from "../../sse.js";
 import { completionResponses } from "../../../schemas/errorEnvelope.js";
-import { chunkSerializer, collectCompletion, completionId, writeEventStream } from "../completionReplies.js";
+import { chunkSerializer, collectCompletion, completionId, throwIfEndedByServer, writeEventStream } from "../completionReplies.js";
 import { dialectChatRequest } from "../generationRequest.js";
 
 type Conversation = Pick<AnthropicMessagesRequest, "model" | "messages" | "system" | "tools" | "tool_choice" | "thinking">;
@@ -190,7 +190,7 @@ export const anthropicMessageRoutes: FastifyPluginAsyncTypebox<RouteDependencies
                     }
                 } else if (event.type === "end") {
                     const { summary } = event;
-                    if (summary.stopReason === "userStopped" || summary.stopReason === "modelUnloaded") throw new GenerationInterrupted(summary.stopReason);
+                    throwIfEndedByServer(summary);
                     if (blocks === 0) await begin("text", { type: "text", text: "", citations: null });
                     await close();
                     const totals = usage(summary);

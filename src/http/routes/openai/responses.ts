@@ -18,7 +18,7 @@ import { ResponseStore } from "../../../services/ResponseStore.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { startEventStream } from "../../sse.js";
-import { chunkSerializer, collectCompletion, unixSeconds, writeEventStream } from "../completionReplies.js";
+import { chunkSerializer, collectCompletion, throwIfEndedByServer, unixSeconds, writeEventStream } from "../completionReplies.js";
 import { dialectChatRequest } from "../generationRequest.js";
 
 type Conversation = InputTokensRequest & Partial<CreateResponseRequest>;
@@ -213,6 +213,7 @@ export const openAiResponseRoutes: FastifyPluginAsyncTypebox<RouteDependencies> 
                     await send({ type: "response.function_call_arguments.delta", output_index: output.length, item_id: open.item.id, delta: event.text });
                 } else if (event.type === "end") {
                     const { summary } = event;
+                    throwIfEndedByServer(summary);
                     if (output.length === 0 && open === null) {
                         await begin({ type: "message", id: newId("msg"), status: "in_progress", role: "assistant", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] });
                     }
