@@ -18,6 +18,7 @@ const proceedAtUnread = 8;
 
 export type GenerationEvent =
     | { type: "token"; text: string; logprob?: TokenLogprob }
+    | { type: "promptProgress"; evaluated: number; total: number }
     | ({ type: "done" } & GenerationDone);
 
 /** A generation the engine accepted: the prompt fits and is queued or running. */
@@ -92,8 +93,9 @@ export class EngineProcess {
      * make room, or throw to refuse), then loads. Rejects with ModelLoadFailed or admit's error, or LoadCancelled
      * once `signal` aborts, leaving no process behind.
      */
+    /** `onLoadProgress`: the load's progress from 0 to 1, as llama.cpp reads the weights. */
     static async start(modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void> = async () => {},
-        signal?: AbortSignal): Promise<EngineProcess> {
+        signal?: AbortSignal, onLoadProgress?: (progress: number) => void): Promise<EngineProcess> {
         const child = fork(workerEntry, [], {
             // JSON, not "advanced": for the small per-token messages it costs measurably less (README, "Threads").
             serialization: "json",
@@ -108,7 +110,7 @@ export class EngineProcess {
             const estimated = await EngineProcess.request(child, modelId, { type: "estimate", options });
             if (estimated.type !== "estimated") throw new ModelLoadFailed(modelId, estimated.type === "loadFailed" ? estimated.message : "unexpected reply");
             await admit(estimated.estimate);
-            const loaded = await EngineProcess.request(child, modelId, { type: "load", options });
+            const loaded = await EngineProcess.request(child, modelId, { type: "load", options }, onLoadProgress);
             if (loaded.type !== "loaded") throw new ModelLoadFailed(modelId, loaded.type === "loadFailed" ? loaded.message : "unexpected reply");
             return new EngineProcess(child, loaded.model, estimated.estimate);
         } catch (error) {
@@ -121,20 +123,27 @@ export class EngineProcess {
     }
 
     /** Sends one message during startup and waits for the worker's answer (or its death). */
-    private static request(child: ChildProcess, modelId: string, message: ToWorker): Promise<FromWorker> {
+    private static request(child: ChildProcess, modelId: string, message: ToWorker, onProgress?: (progress: number) => void): Promise<FromWorker> {
         return new Promise((resolve, reject) => {
             const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
                 reject(new ModelLoadFailed(modelId, `the engine process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} while loading`));
             const onError = (error: Error) => reject(new ModelLoadFailed(modelId, error.message));
+            const onMessage = (incoming: FromWorker | FromWorker[]) => {
+                for (const reply of Array.isArray(incoming) ? incoming : [incoming]) {
+                    if (reply.type === "loadProgress") {
+                        onProgress?.(reply.progress);
+                        continue;
+                    }
+                    child.off("exit", onExit);
+                    child.off("error", onError);
+                    child.off("message", onMessage);
+                    resolve(reply);
+                    return;
+                }
+            };
             child.once("exit", onExit);
             child.once("error", onError);
-            child.once("message", (message: FromWorker | FromWorker[]) => {
-                // Startup replies come alone; a batch would only be this reply with nothing else in its turn.
-                const reply = Array.isArray(message) ? message[0]! : message;
-                child.off("exit", onExit);
-                child.off("error", onError);
-                resolve(reply);
-            });
+            child.on("message", onMessage);
             child.send(message);
         });
     }
@@ -323,6 +332,7 @@ export class EngineProcess {
         switch (message.type) {
             case "accepted": return job.accept?.(message.promptTokens);
             case "token": return job.push?.(message.logprob ? { type: "token", text: message.text, logprob: message.logprob } : { type: "token", text: message.text });
+            case "promptProgress": return job.push?.({ type: "promptProgress", evaluated: message.evaluated, total: message.total });
             case "done": {
                 const { id: _id, ...done } = message;
                 return job.push?.(done);

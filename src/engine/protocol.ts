@@ -149,6 +149,8 @@ export type GenerationParams = {
     turnEnd: { endTokens: string[]; notEndTokens: string[] };
     /** Keep control tokens (`[TOOL_CALLS]`, `<|channel|>`) in the text, for a family's parser to read. */
     keepControlTokens: boolean;
+    /** Report how much of the prompt is evaluated, batch by batch, until the first token ("promptProgress"). */
+    reportPromptProgress?: boolean;
 };
 
 /** A generated token's log-probability and its most likely alternatives. */
@@ -224,6 +226,10 @@ export type FromWorker =
     | { type: "estimated"; estimate: ResourceEstimate }
     | { type: "loaded"; model: LoadedModelDescription }
     | { type: "loadFailed"; message: string }
+    /** While loading: how much of the weights is read, 0 to 1. */
+    | { type: "loadProgress"; progress: number }
+    /** While a generation's prompt is evaluated: how many of its tokens to evaluate are. */
+    | { type: "promptProgress"; id: number; evaluated: number; total: number }
     | { type: "accepted"; id: number; promptTokens: number }
     | { type: "token"; id: number; text: string; logprob?: TokenLogprob }
     | ({ type: "done"; id: number } & GenerationDone)

@@ -22,6 +22,7 @@ import { openAiCompletionRoutes } from "./routes/openai/completions.js";
 import { openAiEmbeddingRoutes } from "./routes/openai/embeddings.js";
 import { openAiModelRoutes } from "./routes/openai/models.js";
 import { v1DownloadRoutes } from "./routes/v1/downloads.js";
+import { v1ChatRoutes } from "./routes/v1/chat.js";
 import { anthropicMessageRoutes } from "./routes/anthropic/messages.js";
 import { openAiResponseRoutes } from "./routes/openai/responses.js";
 import { llamaServerUtilityRoutes } from "./routes/llamaServer/utilities.js";
@@ -156,7 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
         openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes, openAiResponseRoutes,
-        v1ModelRoutes, v1DownloadRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, operationsRoutes
+        v1ModelRoutes, v1DownloadRoutes, v1ChatRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, operationsRoutes
     ]) {
         await app.register(routes, dependencies);
     }

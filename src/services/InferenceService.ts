@@ -9,7 +9,7 @@ import type { GenerationEvent } from "../engine/EngineProcess.js";
 import type { DraftCounts, GenerationParams, RuntimeDescription, SamplingParams, StopReason, TokenLogprob } from "../engine/protocol.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { CatalogEntry, ModelCatalog, ModelType } from "../models/catalog/ModelCatalog.js";
-import type { Lease, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
+import type { Lease, LoadWatcher, ModelInstance, ModelLifecycle } from "../models/lifecycle/ModelLifecycle.js";
 import type { ParsedToolCall } from "../families/callIds.js";
 import { FamilyOutputParser, type OutputEvent } from "../families/FamilyOutputParser.js";
 import type { ReasoningEffort } from "../families/ModelFamily.js";
@@ -50,6 +50,12 @@ export type GenerationRequest = {
     ttlSeconds?: number;
     /** LM Studio's `draft_model`: speculative decoding with this draft model (a load this request starts loads it too). */
     draftModel?: string;
+    /** The context length of a load this request starts (LM Studio's /api/v1/chat `context_length`). */
+    contextLength?: number;
+    /** Told when the request waits for its model to load, and how far the load is. */
+    loadWatcher?: LoadWatcher;
+    /** Report the prompt's evaluation batch by batch (promptProgress events). */
+    reportPromptProgress?: boolean;
     /** Reuse a cached prompt prefix (default true); false evaluates the whole prompt afresh. */
     cachePrompt: boolean;
     /** The caller streams: text events as each token is generated. Otherwise the text comes at the end. */
@@ -112,6 +118,8 @@ export type CompletionSummary = {
 
 export type CompletionEvent =
     | { type: "text"; text: string; logprobs: TokenLogprob[] }
+    /** Prompt tokens evaluated so far, batch by batch, until the first token (when the request asked: reportPromptProgress). */
+    | { type: "promptProgress"; evaluated: number; total: number }
     | Exclude<OutputEvent, { type: "content" }>
     | { type: "end"; summary: CompletionSummary; logprobs: TokenLogprob[] };
 
@@ -221,12 +229,14 @@ export class InferenceService {
     }
 
     /** A lease on the instance a request names: a loaded instance by its id, else a catalog model, loaded if need be. */
-    private async leaseFor(requested: string, type: ModelType, endpoint: string, options: { ttlSeconds?: number; draftModel?: string }): Promise<Lease> {
+    private async leaseFor(requested: string, type: ModelType, endpoint: string,
+        options: { ttlSeconds?: number; draftModel?: string; contextLength?: number; loadWatcher?: LoadWatcher }): Promise<Lease> {
         const named = this.lifecycle.instanceNamed(requested);
         const entry: CatalogEntry = named?.entry ?? await this.catalog.resolve(requested);
         if (entry.type !== type) throw new WrongModelType(named?.id ?? entry.id, entry.type, endpoint);
         const speculation = await resolveSpeculation(this.catalog, options.draftModel === undefined ? {} : { draftModel: options.draftModel });
-        const lease = named ? this.lifecycle.lease(named) : await this.lifecycle.acquire(entry, options.ttlSeconds, speculation);
+        const jitLoad = { ...speculation, ...(options.contextLength !== undefined ? { contextLength: options.contextLength } : {}) };
+        const lease = named ? this.lifecycle.lease(named) : await this.lifecycle.acquire(entry, options.ttlSeconds, jitLoad, options.loadWatcher);
         return this.releasingOnFailure(lease, async () => {
             checkDraftOf(lease.instance, speculation);
             return lease;
@@ -255,7 +265,8 @@ export class InferenceService {
             reusePromptCache: request.cachePrompt,
             streamTokens: request.stream,
             turnEnd: { endTokens: output.family.endTokens ?? [], notEndTokens: output.family.notEndTokens ?? [] },
-            keepControlTokens
+            keepControlTokens,
+            ...(request.reportPromptProgress ? { reportPromptProgress: true } : {})
         }, request.signal, promptParam);
         const model = lease.instance.entry.id;
         // The lease (and so the busy-sequence count) is held until the engine has let go of the sequence: for a
@@ -339,6 +350,10 @@ async function* shapeEvents(events: AsyncIterable<GenerationEvent>, promptTokens
         }
     }
     for await (const event of events) {
+        if (event.type === "promptProgress") {
+            yield event;
+            continue;
+        }
         if (event.type === "token") {
             tokenEvents++;
             lastTokenAt = performance.now();

@@ -2,7 +2,7 @@
  * One loaded LLM inside an engine worker: its context, a pool of sequences, and the generation loop.
  * Runs only in the worker process.
  */
-import { LlamaGrammarEvaluationState, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaGrammarEvaluationState, TokenBias, TokenMeter, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from "node-llama-cpp";
 import type { ReaderGate } from "./ReaderGate.js";
 import { unloadAbortReason, type EngineFailureDescription, type GenerationDone, type GenerationParams, type StopReason, type TokenLogprob } from "../protocol.js";
 import type { BatchAssembler } from "./BatchAssembler.js";
@@ -26,6 +26,8 @@ export type GenerationCallbacks = {
     token(text: string, logprob?: TokenLogprob): void;
     done(outcome: GenerationDone): void;
     failed(error: EngineFailureDescription): void;
+    /** Prompt tokens evaluated of those to evaluate, as the batches go (GenerationParams.reportPromptProgress). */
+    promptProgress?(evaluated: number, total: number): void;
     /** Closed while the reader of the tokens is behind: the generation waits between tokens. */
     gate?: ReaderGate;
 };
@@ -191,6 +193,35 @@ export class LlmHost {
         }
     }
 
+    /**
+     * Reports the prompt's evaluation batch by batch. node-llama-cpp decodes a long prompt's batches in one loop,
+     * counting each batch's tokens on the sequence's token meter as it puts the batch together: so when a batch is
+     * counted, the tokens counted before it are decoded. The meter's `useTokens` is observed for the prompt's
+     * duration (the binding has no per-batch callback of its own). Returns the function that ends it with 100%.
+     */
+    private reportPromptProgress(sequence: LlamaContextSequence, total: number, callbacks: GenerationCallbacks): () => void {
+        const meter = sequence.tokenMeter;
+        const meterAtStart = meter.usedInputTokens;
+        let reported = -1;
+        const report = (evaluated: number) => {
+            if (evaluated === reported) return;
+            reported = evaluated;
+            callbacks.promptProgress?.(evaluated, total);
+        };
+        report(0);
+        meter.useTokens = (tokens, type) => {
+            if (type === "input") report(Math.min(total, meter.usedInputTokens - meterAtStart));
+            TokenMeter.prototype.useTokens.call(meter, tokens, type);
+        };
+        let stopped = false;
+        return () => {
+            if (stopped) return;
+            stopped = true;
+            delete (meter as { useTokens?: unknown }).useTokens;
+            report(total);
+        };
+    }
+
     /** The single token a special token's text stands for, or null when it is no token of this model. */
     private specialToken(text: string): Token | null {
         let token = this.specialTokens.get(text);
@@ -273,8 +304,10 @@ export class LlmHost {
             yieldEogToken: true
         });
         let member = this.batches.join();
+        const stopReportingPrompt = params.reportPromptProgress ? this.reportPromptProgress(sequence, promptTokens.length - cachedTokens, callbacks) : () => {};
         try {
             for await (const output of evaluation) {
+                stopReportingPrompt();
                 member.received();
                 const token = output.token;
                 if (endsTurn(token)) {
@@ -320,6 +353,7 @@ export class LlmHost {
                 await member.ready();
             }
         } finally {
+            stopReportingPrompt();
             member.leave();
         }
         let rest = "";

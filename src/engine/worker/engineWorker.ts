@@ -135,7 +135,16 @@ async function estimateOne(options: LoadOptions): Promise<ResourceEstimate> {
 
 async function load(options: LoadOptions): Promise<LoadedModelDescription> {
     const llama = await llamaFor(options);
-    const model = await llama.loadModel({ modelPath: options.modelPath });
+    // Every 1% of the weights read, at most: a message per tensor would be thousands.
+    let reported = 0;
+    const model = await llama.loadModel({
+        modelPath: options.modelPath,
+        onLoadProgress: (progress) => {
+            if (progress < 1 && progress - reported < 0.01) return;
+            reported = progress;
+            send({ type: "loadProgress", progress });
+        }
+    });
     const runtime = { name: runtimeName(llama), version: llama.llamaCppRelease.release, supportedFormats: ["gguf"] };
     if (options.kind === "embeddings") {
         const contextLength = Math.min(options.contextLength, model.trainContextSize);
@@ -236,6 +245,7 @@ async function handle(message: ToWorker): Promise<void> {
                         sentFirstToken = true;
                     },
                     done: (outcome) => send({ type: "done", id, ...outcome }),
+                    promptProgress: (evaluated, total) => send({ type: "promptProgress", id, evaluated, total }),
                     failed: (error) => send({ type: "failed", id, error })
                 });
             } finally {

@@ -52,7 +52,8 @@ export const systemClock: Clock = {
     clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
 };
 
-export type EngineStarter = (modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void>, signal: AbortSignal) => Promise<Engine>;
+export type EngineStarter = (modelId: string, options: LoadOptions, admit: (estimate: ResourceEstimate) => Promise<void>, signal: AbortSignal,
+    onLoadProgress?: (progress: number) => void) => Promise<Engine>;
 
 export type LifecycleDependencies = {
     clock: Clock;
@@ -66,7 +67,7 @@ export type LifecycleDependencies = {
 export const defaultLifecycleDependencies: LifecycleDependencies = {
     clock: systemClock,
     availableMemory: freemem,
-    startEngine: (modelId, options, admit, signal) => EngineProcess.start(modelId, options, admit, signal),
+    startEngine: (modelId, options, admit, signal, onLoadProgress) => EngineProcess.start(modelId, options, admit, signal, onLoadProgress),
     onLoaded: () => {}
 };
 
@@ -101,6 +102,9 @@ export type ModelInstance = {
 };
 
 export type Lease = { readonly instance: ModelInstance; release(): void };
+
+/** What a request waiting for a load hears of it: that it waits (for the instance id loading), then the load's progress, 0 to 1. */
+export type LoadWatcher = { started(instanceId: string): void; progress(fraction: number): void };
 
 export type ExplicitLoad = {
     entry: CatalogEntry;
@@ -153,6 +157,8 @@ export class ModelLifecycle {
     private stopped = false;
     private readonly idleTimers = new Map<string, unknown>();
     private saidLocalBuildHelps = false;
+    /** Requests waiting for a load, by the instance id loading, to be told its progress. */
+    private readonly loadWatchers = new Map<string, Set<LoadWatcher>>();
     private readonly unloadWhenIdle = new Set<string>();
 
     private readonly dependencies: LifecycleDependencies;
@@ -176,17 +182,29 @@ export class ModelLifecycle {
     }
 
     /** A lease on an instance of this model, loading one just in time when there is none. */
-    /** `speculation`: how a load this request starts speculates (a loaded instance keeps its own). */
-    async acquire(entry: CatalogEntry, ttlSeconds?: number, speculation: SpeculationRequest = {}): Promise<Lease> {
+    /**
+     * `speculation`: how a load this request starts speculates (a loaded instance keeps its own). `watcher`: told
+     * when the request has to wait for a load (the one it starts, or one in flight) and how far that load is.
+     */
+    async acquire(entry: CatalogEntry, ttlSeconds?: number, speculation: SpeculationRequest & { contextLength?: number } = {}, watcher?: LoadWatcher): Promise<Lease> {
         const existing = this.loaded.get(entry.id) ?? this.instances().find((instance) => instance.entry.path === entry.path);
         if (existing?.engine.alive) return this.lease(existing);
         // A load of this model in flight under its own id, in any case (an explicit "Tiny-Chat" of tiny-chat), serves.
-        let load = [...this.loading].find(([id]) => id.toLowerCase() === entry.id.toLowerCase())?.[1];
+        let [id, load] = [...this.loading].find(([loadingId]) => loadingId.toLowerCase() === entry.id.toLowerCase()) ?? [entry.id, undefined];
         if (load === undefined) {
             load = this.load(entry.id, entry, "jit", ttlSeconds ?? this.settings.jitTtlSeconds, speculation).finally(() => this.loading.delete(entry.id));
             this.loading.set(entry.id, load);
         }
-        return this.lease(await load);
+        if (watcher === undefined) return this.lease(await load);
+        const watchers = this.loadWatchers.get(id) ?? new Set<LoadWatcher>();
+        this.loadWatchers.set(id, watchers.add(watcher));
+        watcher.started(id);
+        try {
+            return this.lease(await load);
+        } finally {
+            watchers.delete(watcher);
+            if (watchers.size === 0 && this.loadWatchers.get(id) === watchers) this.loadWatchers.delete(id);
+        }
     }
 
     /** Throws QueueFull when all the instance's sequences are busy and `maxQueue` requests already wait. */
@@ -331,7 +349,9 @@ export class ModelLifecycle {
             ...(entry.type === "llm" && this.settings.promptCache ? {
                 promptCache: { directory: promptCacheFolder(this.settings.promptCache.root, entry, requested), maxBytes: this.settings.promptCache.maxBytes }
             } : {})
-        }, (estimate) => this.makeRoom(id, entry.id, estimate), signal);
+        }, (estimate) => this.makeRoom(id, entry.id, estimate), signal, (progress) => {
+            for (const watcher of this.loadWatchers.get(id) ?? []) watcher.progress(progress);
+        });
         if (signal.aborted) {
             await engine.dispose();
             throw new LoadCancelled(entry.id);
