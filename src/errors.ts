@@ -69,7 +69,7 @@ export class AmbiguousModel extends ApiError {
 /** A chat/completion request sent to an embedding model, or the other way round. */
 export class WrongModelType extends ApiError {
     constructor(modelId: string, modelType: string, endpoint: string) {
-        super(`Model "${modelId}" is an ${modelType === "embeddings" ? "embedding model" : "LLM"} and cannot serve ${endpoint}.`,
+        super(`Model "${modelId}" is ${modelType === "embeddings" ? "an embedding model" : modelType === "reranker" ? "a reranker" : "an LLM"} and cannot serve ${endpoint}.`,
             400, "invalid_request_error", "model_not_supported", "model");
     }
 }

@@ -57,7 +57,7 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
 }
 
 /** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "tokenize" | "detokenize" | "cancelAll" | "dispose">;
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "tokenize" | "detokenize" | "rank" | "cancelAll" | "dispose">;
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
@@ -274,6 +274,12 @@ export class EngineProcess {
         return answer.type === "detokenized" ? answer.text : "";
     }
 
+    /** A reranker's score of each document for the query, 0 to 1, and the tokens of the pairs it read. */
+    async rank(query: string, documents: string[]): Promise<{ scores: number[]; tokenCount: number }> {
+        const answer = await this.ask((id) => ({ type: "rank", id, query, documents }), "documents");
+        return answer.type === "ranked" ? { scores: answer.scores, tokenCount: answer.tokenCount } : { scores: [], tokenCount: 0 };
+    }
+
     private ask(message: (id: number) => ToWorker, param: string): Promise<FromWorker> {
         const id = this.nextJobId++;
         return new Promise<FromWorker>((resolve, reject) => {
@@ -338,7 +344,7 @@ export class EngineProcess {
                 return job.push?.(done);
             }
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
-            case "tokenized": case "detokenized": return job.answered?.(message);
+            case "tokenized": case "detokenized": case "ranked": return job.answered?.(message);
             case "failed": return job.fail(toError(message.error, job.param));
         }
     }

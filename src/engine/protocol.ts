@@ -3,7 +3,7 @@
  * Node's IPC channel as JSON.
  */
 
-export type ModelKind = "llm" | "embeddings";
+export type ModelKind = "llm" | "embeddings" | "reranker";
 
 export type EngineBuild = "auto" | "prebuilt" | "openmp";
 
@@ -216,6 +216,8 @@ export type ToWorker =
     /** `text` as the model's tokens, special tokens parsed; `addSpecial`: with BOS where the model adds it, as a prompt. */
     | { type: "tokenize"; id: number; text: string; addSpecial: boolean }
     | { type: "detokenize"; id: number; tokens: number[] }
+    /** A reranker's relevance score (0 to 1) of each document for the query. */
+    | { type: "rank"; id: number; query: string; documents: string[] }
     | { type: "cancel"; id: number }
     /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
     | { type: "hold"; id: number }
@@ -236,4 +238,5 @@ export type FromWorker =
     | { type: "embedded"; id: number; vectors: number[][]; tokenCounts: number[] }
     | { type: "tokenized"; id: number; tokens: number[]; pieces: string[] }
     | { type: "detokenized"; id: number; text: string }
+    | { type: "ranked"; id: number; scores: number[]; tokenCount: number }
     | { type: "failed"; id: number; error: EngineFailureDescription };

@@ -31,3 +31,23 @@ export const ApplyTemplateRequest = Type.Object({
 });
 export type ApplyTemplateRequest = Static<typeof ApplyTemplateRequest>;
 export const ApplyTemplateResponse = Type.Object({ prompt: Type.String({ description: "The prompt the model's chat template renders, ready for the assistant's turn." }) });
+
+export const RerankRequest = Type.Object({
+    model,
+    query: Type.String({ maxLength: 1_000_000 }),
+    documents: Type.Array(Type.Union([Type.String({ maxLength: 1_000_000 }), Type.Object({ text: Type.String({ maxLength: 1_000_000 }) })]), { minItems: 1, maxItems: 10_000 }),
+    top_n: Type.Optional(Type.Integer({ minimum: 1, description: "Only the best this many; default all." })),
+    return_documents: Type.Optional(Type.Boolean({ description: "Each result with its document's text; default false." }))
+});
+export type RerankRequest = Static<typeof RerankRequest>;
+
+export const RerankResponse = Type.Object({
+    model: Type.String(),
+    object: Type.Literal("list"),
+    results: Type.Array(Type.Object({
+        index: Type.Integer({ description: "The document's position in the request." }),
+        relevance_score: Type.Number({ description: "0 to 1, higher is more relevant." }),
+        document: Type.Optional(Type.Object({ text: Type.String() }))
+    }), { description: "Most relevant first." }),
+    usage: Type.Object({ prompt_tokens: Type.Integer(), total_tokens: Type.Integer() })
+});

@@ -170,6 +170,18 @@ export class InferenceService {
         }
     }
 
+    /** Reranking (llama-server's /v1/rerank): each document's relevance to the query, 0 to 1, by a reranker model. */
+    async rerank(model: string, query: string, documents: string[]): Promise<{ model: ServedModel; scores: number[]; promptTokens: number }> {
+        const lease = await this.leaseFor(model, "reranker", "reranking", {});
+        try {
+            const { scores, tokenCount } = await lease.instance.engine.rank(query, documents);
+            this.metrics?.countEmbedding(lease.instance.entry.id, tokenCount);
+            return { model: servedModel(lease.instance), scores, promptTokens: tokenCount };
+        } finally {
+            lease.release();
+        }
+    }
+
     /** llama-server's /tokenize, for a model lmhost names (loaded for it). */
     async tokenize(model: string, text: string, addSpecial: boolean, ttlSeconds?: number): Promise<{ tokens: number[]; pieces: string[] }> {
         const lease = await this.leaseFor(model, "llm", "tokenization", ttlSeconds === undefined ? {} : { ttlSeconds });

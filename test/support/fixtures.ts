@@ -20,6 +20,8 @@ export const fixtureFiles = {
     /** A chat model whose template opens a `<think>` block for every answer. */
     reasoningChat: path.join(fixtureCacheDir, "tiny-reasoner.gguf"),
     embedding: path.join(fixtureCacheDir, "tiny-embed.gguf"),
+    /** A BERT reranker: rank pooling and a classification head. */
+    reranker: path.join(fixtureCacheDir, "tiny-reranker.gguf"),
     /** A chat model with 64-wide attention heads, which a quantized KV cache (blocks of 32) needs. */
     wideHeadChat: path.join(fixtureCacheDir, "tiny-chat-wide-heads.gguf")
 };
@@ -37,6 +39,7 @@ export async function ensureFixtures(): Promise<typeof fixtureFiles> {
     await writeOnce(fixtureFiles.chatThatStops, (file) => writeChatModel(file, { name: "Tiny Chat That Stops", endOfSequence: "always" }));
     await writeOnce(fixtureFiles.reasoningChat, (file) => writeChatModel(file, { name: "Tiny Reasoner", chatTemplate: reasoningTemplate }));
     await writeOnce(fixtureFiles.embedding, (file) => writeEmbeddingModel(file, { name: "Tiny Embed" }));
+    await writeOnce(fixtureFiles.reranker, (file) => writeEmbeddingModel(file, { name: "Tiny Reranker", reranker: true, seed: 3 }));
     await writeOnce(fixtureFiles.wideHeadChat, (file) => writeChatModel(file, { name: "Tiny Chat Wide Heads", embeddingLength: 128, heads: 2 }));
     return fixtureFiles;
 }

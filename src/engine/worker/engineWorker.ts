@@ -11,6 +11,7 @@ import { EmbeddingHost } from "./EmbeddingHost.js";
 import { GrammarCache } from "./grammars.js";
 import { LlmHost } from "./LlmHost.js";
 import { PromptStateCache } from "./PromptStateCache.js";
+import { RankingHost } from "./RankingHost.js";
 import { ReaderGate } from "./ReaderGate.js";
 import { draftDefaults } from "./speculation.js";
 
@@ -82,7 +83,7 @@ function logFromLlama(level: LlamaLogLevel, message: string): void {
     if (logLevelOrder.indexOf(level) <= logLevelOrder.indexOf(printedLevel)) process.stderr.write(`[llama.cpp] ${line}\n`);
 }
 
-let host: LlmHost | EmbeddingHost | undefined;
+let host: LlmHost | EmbeddingHost | RankingHost | undefined;
 const running = new Map<number, AbortController>();
 const gates = new Map<number, ReaderGate>();
 
@@ -127,7 +128,7 @@ async function estimateOne(options: LoadOptions): Promise<ResourceEstimate> {
         contextSize: options.contextLength,
         modelGpuLayers: 0,
         sequences: options.kind === "llm" ? options.parallel : 1,
-        isEmbeddingContext: options.kind === "embeddings",
+        isEmbeddingContext: options.kind !== "llm",
         ...(kvType !== undefined ? { kvCacheKeyType: kvType, kvCacheValueType: kvType } : {})
     });
     return { modelRam: model.cpuRam, contextRam: context.cpuRam, vram: model.gpuVram + context.gpuVram };
@@ -146,6 +147,11 @@ async function load(options: LoadOptions): Promise<LoadedModelDescription> {
         }
     });
     const runtime = { name: runtimeName(llama), version: llama.llamaCppRelease.release, supportedFormats: ["gguf"] };
+    if (options.kind === "reranker") {
+        const contextLength = Math.min(options.contextLength, model.trainContextSize);
+        host = new RankingHost(await model.createRankingContext({ contextSize: contextLength, threads: options.threads }), model);
+        return { contextLength, parallel: 1, threads: options.threads, runtime, sizeBytes: model.size, prependsBos: false };
+    }
     if (options.kind === "embeddings") {
         const contextLength = Math.min(options.contextLength, model.trainContextSize);
         const context = await model.createEmbeddingContext({ contextSize: contextLength, threads: options.threads });
@@ -279,6 +285,19 @@ async function handle(message: ToWorker): Promise<void> {
             else {
                 const text = host.detokenize(message.tokens);
                 send(typeof text === "string" ? { type: "detokenized", id, text } : { type: "failed", id, error: text });
+            }
+            return;
+        }
+        case "rank": {
+            const { id } = message;
+            if (!(host instanceof RankingHost)) send({ type: "failed", id, error: { kind: "engine", message: "this worker holds no reranker" } });
+            else {
+                try {
+                    const ranked = await host.rank(message.query, message.documents);
+                    send("kind" in ranked ? { type: "failed", id, error: ranked } : { type: "ranked", id, ...ranked });
+                } catch (error) {
+                    send({ type: "failed", id, error: { kind: "engine", message: engineMessage(error) } });
+                }
             }
             return;
         }

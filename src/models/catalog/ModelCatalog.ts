@@ -69,7 +69,11 @@ const encoderArchitectures = new Set([
     "gemma-embedding", "t5encoder"
 ]);
 
+/** llama.cpp's LLAMA_POOLING_TYPE_RANK: a reranker's classification head scores query-document pairs. */
+const rankPooling = 4;
+
 export function modelTypeOf(header: Pick<ModelHeader, "architecture" | "poolingType">): ModelType {
+    if (header.poolingType === rankPooling) return "reranker";
     const pools = header.poolingType !== null && header.poolingType > 0;
     return pools || encoderArchitectures.has(header.architecture) ? "embeddings" : "llm";
 }

@@ -35,7 +35,7 @@ export function quantizationFromStem(stem: string): string | null {
 }
 
 /** LM Studio's id rule: the lower-cased stem without its quantization suffix; embedding models get `text-embedding-`. */
-export function baseModelId(stem: string, type: "llm" | "embeddings"): string {
+export function baseModelId(stem: string, type: "llm" | "embeddings" | "reranker"): string {
     const base = stem.replace(quantizationSuffix, "").toLowerCase();
     return type === "embeddings" && !base.startsWith("text-embedding-") ? `text-embedding-${base}` : base;
 }

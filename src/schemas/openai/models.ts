@@ -6,7 +6,7 @@ export const OpenAiModel = Type.Object({
     object: Type.Literal("model"),
     created: Type.Integer({ description: "Unix seconds of the file's last change." }),
     owned_by: Type.String({ description: "The publisher folder." }),
-    type: Type.Union([Type.Literal("llm"), Type.Literal("embeddings")]),
+    type: Type.Union([Type.Literal("llm"), Type.Literal("embeddings"), Type.Literal("reranker")]),
     arch: Type.String(),
     quantization: Type.String(),
     max_context_length: Type.Integer(),

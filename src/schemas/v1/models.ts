@@ -22,7 +22,7 @@ export const V1LoadedInstance = Type.Object({
 });
 
 export const V1Model = Type.Object({
-    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding")]),
+    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding"), Type.Literal("reranker")]),
     publisher: Type.String(),
     key: Type.String(),
     display_name: Type.String(),
@@ -67,7 +67,7 @@ export const V1LoadRequest = Type.Object({
 });
 
 export const V1LoadResponse = Type.Object({
-    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding")]),
+    type: Type.Union([Type.Literal("llm"), Type.Literal("embedding"), Type.Literal("reranker")]),
     instance_id: Type.String(),
     load_time_seconds: Type.Number(),
     status: Type.Literal("loaded")

@@ -33,6 +33,7 @@ export function fakeEngineStarter(estimateFor: (modelId: string) => ResourceEsti
             countPromptTokens: () => Promise.reject(new Error("fake engine")),
             tokenize: () => Promise.reject(new Error("fake engine")),
             detokenize: () => Promise.reject(new Error("fake engine")),
+            rank: () => Promise.reject(new Error("fake engine")),
             cancelAll: () => {},
             dispose: async () => {
                 (engine as { alive: boolean }).alive = false;

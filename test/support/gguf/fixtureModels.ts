@@ -159,6 +159,11 @@ export type EmbeddingModelOptions = {
     /** Trained context length. Default 512. */
     contextLength?: number;
     seed?: number;
+    /**
+     * A reranker (as bge-reranker is): rank pooling and a classification head (`cls`, `cls.output`) that scores a
+     * query-document pair, as llama.cpp's BERT reads it.
+     */
+    reranker?: boolean;
 };
 
 /** WordPiece vocabulary: specials, every printable ASCII character as a word start and as a continuation, corpus words. */
@@ -197,7 +202,7 @@ export async function writeEmbeddingModel(path: string, options: EmbeddingModelO
         "bert.attention.head_count": { type: "u32", value: heads },
         "bert.attention.layer_norm_epsilon": { type: "f32", value: 1e-12 },
         "bert.attention.causal": { type: "bool", value: false },
-        "bert.pooling_type": { type: "u32", value: 1 },
+        "bert.pooling_type": { type: "u32", value: options.reranker ? 4 : 1 },
         "tokenizer.ggml.model": { type: "string", value: "bert" },
         "tokenizer.ggml.tokens": { type: "string[]", value: tokens },
         "tokenizer.ggml.token_type": { type: "i32[]", value: tokens.map((_, index) => (index < 5 ? 3 : 1)) },
@@ -234,6 +239,14 @@ export async function writeEmbeddingModel(path: string, options: EmbeddingModelO
             ...linear("ffn_down", feedForward, embedding),
             weights.constant(`${block}.layer_output_norm.weight`, [embedding], 1),
             weights.constant(`${block}.layer_output_norm.bias`, [embedding], 0)
+        );
+    }
+    if (options.reranker) {
+        tensors.push(
+            weights.tensor("cls.weight", [embedding, embedding], f32, 1 / Math.sqrt(embedding)),
+            weights.tensor("cls.bias", [embedding], f32, 0.01),
+            weights.tensor("cls.output.weight", [embedding, 1], f32, 1 / Math.sqrt(embedding)),
+            weights.tensor("cls.output.bias", [1], f32, 0.01)
         );
     }
     await writeGguf(path, metadata, tensors);

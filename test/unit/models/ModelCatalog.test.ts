@@ -39,6 +39,9 @@ describe("model catalog", () => {
     it("decides embedding models from the architecture or a pooling type", () => {
         expect(modelTypeOf({ architecture: "bert", poolingType: null })).toBe("embeddings");
         expect(modelTypeOf({ architecture: "qwen3", poolingType: 3 })).toBe("embeddings");
+        // Rank pooling: a reranker (bge-reranker, Qwen3-Reranker), whatever the architecture.
+        expect(modelTypeOf({ architecture: "bert", poolingType: 4 })).toBe("reranker");
+        expect(modelTypeOf({ architecture: "qwen3", poolingType: 4 })).toBe("reranker");
         expect(modelTypeOf({ architecture: "qwen3", poolingType: 0 })).toBe("llm");
         expect(modelTypeOf({ architecture: "llama", poolingType: null })).toBe("llm");
     });

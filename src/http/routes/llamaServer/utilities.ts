@@ -1,11 +1,12 @@
 /**
- * llama-server's utility routes, which its clients and tools call: `POST /tokenize`, `POST /detokenize` and
- * `POST /apply-template`, each naming its model (lmhost serves many; llama-server one).
+ * llama-server's utility routes, which its clients and tools call: `POST /tokenize`, `POST /detokenize`,
+ * `POST /apply-template` and reranking at `POST /v1/rerank` (and `/rerank`), each naming its model (lmhost serves
+ * many; llama-server one).
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { ErrorEnvelope } from "../../../schemas/errorEnvelope.js";
 import {
-    ApplyTemplateRequest, ApplyTemplateResponse, DetokenizeRequest, DetokenizeResponse, TokenizeRequest, TokenizeResponse
+    ApplyTemplateRequest, ApplyTemplateResponse, DetokenizeRequest, DetokenizeResponse, RerankRequest, RerankResponse, TokenizeRequest, TokenizeResponse
 } from "../../../schemas/llamaServer.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
@@ -26,6 +27,23 @@ export const llamaServerUtilityRoutes: FastifyPluginAsyncTypebox<RouteDependenci
     app.post("/detokenize", {
         schema: { summary: "Turn a model's token ids back into text", tags, body: DetokenizeRequest, response: { 200: DetokenizeResponse, ...errors } }
     }, async (request) => ({ content: await services.inference.detokenize(request.body.model, request.body.tokens) }));
+
+    // Jina's and Cohere's shape, as llama-server answers it, at llama-server's paths.
+    for (const url of ["/v1/rerank", "/rerank"]) {
+        app.post(url, {
+            schema: {
+                summary: "Rank documents by relevance to a query with a reranker model", tags, body: RerankRequest, response: { 200: RerankResponse, ...errors }
+            }
+        }, async (request) => {
+            const { model, query, documents, top_n: topN, return_documents: returnDocuments = false } = request.body;
+            const texts = documents.map((document) => (typeof document === "string" ? document : document.text));
+            const ranked = await services.inference.rerank(model, query, texts);
+            const results = ranked.scores.map((score, index) => ({ index, relevance_score: score, ...(returnDocuments ? { document: { text: texts[index]! } } : {}) }))
+                .sort((a, b) => b.relevance_score - a.relevance_score)
+                .slice(0, topN ?? texts.length);
+            return { model: ranked.model.id, object: "list" as const, results, usage: { prompt_tokens: ranked.promptTokens, total_tokens: ranked.promptTokens } };
+        });
+    }
 
     app.post("/apply-template", {
         schema: {

@@ -8,7 +8,8 @@ export function toV0Model(model: ModelListing): V0Model {
     return {
         id: model.id,
         object: "model",
-        type: model.type,
+        // LM Studio's v0 knows llm and embeddings: a reranker, an encoder too, lists as embeddings there.
+        type: model.type === "reranker" ? "embeddings" : model.type,
         publisher: model.publisher,
         arch: model.architecture,
         compatibility_type: "gguf",

@@ -5,7 +5,8 @@ import type { V1Model } from "../../../schemas/v1/models.js";
 import { templateSupportsTools } from "../../../services/chatPrompt.js";
 import type { ModelListing } from "../../../services/ModelService.js";
 
-export const apiType = (type: ModelListing["type"]) => (type === "embeddings" ? "embedding" as const : "llm" as const);
+/** LM Studio's v1 names: llm and embedding; a reranker is lmhost's own. */
+export const apiType = (type: ModelListing["type"]) => (type === "embeddings" ? "embedding" as const : type);
 
 function toV1Instance(instance: ModelInstance) {
     return {
