@@ -65,7 +65,8 @@ export const v1ChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async 
                 data: JSON.stringify({ type: "error", error: { type: errorType(failure.status), message: failure.body.error.message, ...(failure.body.error.code ? { code: failure.body.error.code } : {}) } })
             })
         });
-        let loading: { instanceId: string; startedAt: number } | null = null;
+        // Set from the load watcher's callbacks, which TypeScript's narrowing does not see.
+        let loading = null as { instanceId: string; startedAt: number } | null;
         const send = (event: V1ChatEvent) => (body.stream ? events().send(event) : undefined);
         const chat = dialectChatRequest({
             model: body.model,
@@ -97,7 +98,7 @@ export const v1ChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async 
             if (stream === null) throw error;
             return error;
         });
-        const loadSeconds = loading === null ? null : (performance.now() - (loading as { startedAt: number }).startedAt) / 1000;
+        const loadSeconds = loading === null ? null : (performance.now() - loading.startedAt) / 1000;
         const remember = (summary: CompletionSummary, output: V1ChatResponse["output"], modelInstanceId: string): V1ChatResponse => {
             const reply: V1ChatResponse = { model_instance_id: modelInstanceId, output, stats: stats(summary, loadSeconds) };
             if (body.store === false) return reply;
