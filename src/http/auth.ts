@@ -2,7 +2,7 @@
  * API keys: when any are configured, every request must carry one as `Authorization: Bearer <key>` or
  * `x-api-key: <key>`. Keys are compared through their SHA-256 digests with a constant-time comparison, so
  * neither a key's content nor its length leaks through timing. The API description (/openapi.json, /docs)
- * and the liveness probe (/health) hold no data and stay open; CORS preflights carry no credentials and are answered by the CORS layer.
+ * and the liveness probe (plain /health) hold no data and stay open; CORS preflights carry no credentials and are answered by the CORS layer.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -28,14 +28,14 @@ function presentedKey(request: FastifyRequest): string | null {
     return typeof apiKey === "string" && apiKey !== "" ? apiKey : null;
 }
 
+/** `/health?model=` says whether that model exists and why its load failed: data, behind the key. */
 const isPublic = (url: string) => url === "/health" || url === "/openapi.json" || url === "/docs" || url.startsWith("/docs/");
 
 export function requireApiKeys(app: FastifyInstance, keys: readonly string[]): void {
     if (keys.length === 0) return;
     const digests = keys.map(digest);
     app.addHook("onRequest", async (request) => {
-        const path = request.url.split("?")[0] ?? "";
-        if (isPublic(path) || (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined)) return;
+        if (isPublic(request.url) || (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined)) return;
         const presented = presentedKey(request);
         const candidate = digest(presented ?? "");
         // Every key is compared, whatever matched, so the time taken does not say which one did.

@@ -1,6 +1,6 @@
 /** What the model endpoints show: the catalog's models with their load state, and the loaded instances. */
 import type { CatalogEntry, ModelCatalog } from "../models/catalog/ModelCatalog.js";
-import type { ExplicitLoad, ModelInstance, ModelLifecycle, SpeculationRequest } from "../models/lifecycle/ModelLifecycle.js";
+import type { ExplicitLoad, ModelInstance, ModelLifecycle, ModelState, SpeculationRequest } from "../models/lifecycle/ModelLifecycle.js";
 import { resolveSpeculation, type SpeculationFields } from "./speculationRequest.js";
 import { withoutUndefined } from "./withoutUndefined.js";
 
@@ -16,6 +16,12 @@ export class ModelService {
     /** Throws ModelNotFound or AmbiguousModel. A loaded instance's id names its model too. */
     async get(reference: string): Promise<ModelListing> {
         return this.withState(this.lifecycle.instanceNamed(reference)?.entry ?? await this.catalog.resolve(reference));
+    }
+
+    /** Throws ModelNotFound or AmbiguousModel. */
+    async stateOf(reference: string): Promise<{ model: string } & ModelState> {
+        const entry = this.lifecycle.instanceNamed(reference)?.entry ?? await this.catalog.resolve(reference);
+        return { model: entry.id, ...this.lifecycle.stateOf(entry) };
     }
 
     instances(): ModelInstance[] {

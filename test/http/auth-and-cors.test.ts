@@ -51,6 +51,8 @@ describe("API keys", () => {
         const health = await call("GET", "/health");
         expect(health.status).toBe(200);
         expect(await health.json()).toEqual({ status: "ok" });
+        expect((await call("GET", "/health?model=tiny-chat")).status, "a model's state is data").toBe(401);
+        expect((await call("GET", "/health?model=tiny-chat", { authorization: "Bearer key-one" })).status).not.toBe(401);
     });
 
     it("declares the key in the OpenAPI document, so /docs can authorize", async () => {

@@ -137,4 +137,21 @@ describe("model names and model files", () => {
         expect(error.message).toMatch(/truncated/);
         expect((await postJson(`${server.url}/v1/chat/completions`, { ...chat, max_tokens: 2 })).status).toBe(200);
     });
+
+    it("says on /health?model= which model failed to load and why, which is loaded, and which is not", async () => {
+        const health = async (model: string) => {
+            const response = await fetch(`${server.url}/health?model=${encodeURIComponent(model)}`);
+            return { status: response.status, body: await response.json() };
+        };
+        await postJson(`${server.url}/v1/chat/completions`, { ...chat, model: "truncated" });
+        const failed = await health("truncated");
+        expect(failed.status).toBe(503);
+        expect(failed.body).toMatchObject({ status: "error", model: "truncated", message: expect.stringMatching(/truncated/) });
+        expect(Date.parse(failed.body.failed_at)).toBeGreaterThan(Date.now() - 60_000);
+        await postJson(`${server.url}/v1/chat/completions`, { ...chat, max_tokens: 1 });
+        expect(await health("tiny-chat")).toEqual({ status: 200, body: { status: "ok", model: "tiny-chat" } });
+        expect(await health("text-embedding-tiny-embed")).toEqual({ status: 503, body: { status: "unloaded", model: "text-embedding-tiny-embed" } });
+        expect((await health("no-such-model")).status).toBe(404);
+        expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok" });
+    });
 });

@@ -101,6 +101,11 @@ export type ModelInstance = {
     averageRequestMs: number;
 };
 
+export type ModelState =
+    | { state: "ok" | "unloaded" }
+    | { state: "loading"; progress: number }
+    | { state: "error"; message: string; failedAt: Date };
+
 export type Lease = { readonly instance: ModelInstance; release(): void };
 
 /** What a request waiting for a load hears of it: that it waits (for the instance id loading), then the load's progress, 0 to 1. */
@@ -160,6 +165,10 @@ export class ModelLifecycle {
     /** Requests waiting for a load, by the instance id loading, to be told its progress. */
     private readonly loadWatchers = new Map<string, Set<LoadWatcher>>();
     private readonly unloadWhenIdle = new Set<string>();
+    /** Loads in flight by instance id: the model each loads and how far it is, 0 to 1 (for /health?model=). */
+    private readonly loadsInFlight = new Map<string, { modelPath: string; progress: number }>();
+    /** The last load of each model (by path) that failed, until one succeeds: /health?model= says "error". */
+    private readonly failedLoads = new Map<string, { message: string; at: Date }>();
 
     private readonly dependencies: LifecycleDependencies;
 
@@ -179,6 +188,18 @@ export class ModelLifecycle {
     instanceNamed(reference: string): ModelInstance | undefined {
         const wanted = reference.trim().toLowerCase();
         return this.instances().find((instance) => instance.id.toLowerCase() === wanted);
+    }
+
+    /**
+     * Where a model stands, as /health?model= says it: loaded (ok), loading (with the furthest progress of its
+     * loads in flight), its last load failed (error, until a load succeeds), or none of these (unloaded).
+     */
+    stateOf(entry: Pick<CatalogEntry, "path">): ModelState {
+        if (this.instances().some((instance) => instance.entry.path === entry.path && instance.engine.alive)) return { state: "ok" };
+        const loads = [...this.loadsInFlight.values()].filter((load) => load.modelPath === entry.path);
+        if (loads.length > 0) return { state: "loading", progress: Math.max(...loads.map((load) => load.progress)) };
+        const failure = this.failedLoads.get(entry.path);
+        return failure === undefined ? { state: "unloaded" } : { state: "error", message: failure.message, failedAt: failure.at };
     }
 
     /** A lease on an instance of this model, loading one just in time when there is none. */
@@ -307,11 +328,20 @@ export class ModelLifecycle {
         if (origin === "jit") this.jitLoads.set(id, new Promise<void>((resolve) => { loadEnded = resolve; }));
         const canceller = new AbortController();
         this.loadCancellers.set(id, canceller);
+        this.loadsInFlight.set(id, { modelPath: entry.path, progress: 0 });
         try {
             if (origin === "jit") await this.makeJitRoom(id);
             if (canceller.signal.aborted) throw new LoadCancelled(entry.id);
-            return await this.startInstance(id, entry, origin, ttlSeconds, overrides, canceller.signal);
+            const instance = await this.startInstance(id, entry, origin, ttlSeconds, overrides, canceller.signal);
+            this.failedLoads.delete(entry.path);
+            return instance;
+        } catch (error) {
+            if (!(error instanceof LoadCancelled)) {
+                this.failedLoads.set(entry.path, { message: error instanceof Error ? error.message : String(error), at: new Date() });
+            }
+            throw error;
         } finally {
+            this.loadsInFlight.delete(id);
             this.loadCancellers.delete(id);
             this.reservedMemory.delete(id);
             if (origin === "jit") {
@@ -350,6 +380,8 @@ export class ModelLifecycle {
                 promptCache: { directory: promptCacheFolder(this.settings.promptCache.root, entry, requested), maxBytes: this.settings.promptCache.maxBytes }
             } : {})
         }, (estimate) => this.makeRoom(id, entry.id, estimate), signal, (progress) => {
+            const load = this.loadsInFlight.get(id);
+            if (load !== undefined) load.progress = Math.max(load.progress, progress);
             for (const watcher of this.loadWatchers.get(id) ?? []) watcher.progress(progress);
         });
         if (signal.aborted) {

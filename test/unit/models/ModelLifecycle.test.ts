@@ -59,6 +59,38 @@ describe("JIT loading", () => {
         expect((await lifecycle.acquire(entry("a"))).instance.id).toBe("a");
     });
 
+    it("tells a model's state: unloaded, loading with its progress, error until a load succeeds, ok", async () => {
+        const working = fakeEngineStarter();
+        let fail = true;
+        let reportProgress!: (fraction: number) => void;
+        let finish!: () => void;
+        const lifecycle = new ModelLifecycle(settings, silentLogger, {
+            clock: new FakeClock(), availableMemory: () => 1e12,
+            startEngine: async (id, options, admit, signal, onProgress) => {
+                reportProgress = onProgress!;
+                await new Promise<void>((resolve) => { finish = resolve; });
+                if (fail) throw new Error("corrupt tensor data");
+                return working.starter(id, options, admit, signal);
+            }
+        });
+        const a = entry("a");
+        expect(lifecycle.stateOf(a)).toEqual({ state: "unloaded" });
+        const failing = lifecycle.acquire(a);
+        await new Promise((resolve) => setImmediate(resolve));
+        reportProgress(0.4);
+        expect(lifecycle.stateOf(a)).toEqual({ state: "loading", progress: 0.4 });
+        finish();
+        await expect(failing).rejects.toThrow("corrupt");
+        expect(lifecycle.stateOf(a)).toMatchObject({ state: "error", message: "corrupt tensor data" });
+        fail = false;
+        const working2 = lifecycle.acquire(a);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(lifecycle.stateOf(a)).toEqual({ state: "loading", progress: 0 });
+        finish();
+        (await working2).release();
+        expect(lifecycle.stateOf(a)).toEqual({ state: "ok" });
+    });
+
     it("forgets an instance whose engine died, and loads it again on the next request", async () => {
         const { lifecycle, engines, settle } = setUp();
         (await lifecycle.acquire(entry("a"))).release();
