@@ -52,6 +52,11 @@ export type Config = {
      * temporary one, removed when the server stops.
      */
     promptCache: { maxBytes: number; folder: string | null };
+    /**
+     * Where stored responses (`/v1/responses`) and `/api/v1/chat` conversations are also kept, across restarts;
+     * `null`: in memory only.
+     */
+    responsesDir: string | null;
 };
 
 export class ConfigError extends Error {}
@@ -103,6 +108,7 @@ export type RawServeOptions = {
     stallTimeout?: string | number;
     promptCacheSize?: string | number;
     promptCacheDir?: string;
+    responsesDir?: string;
 };
 
 /** "32MB", "512kb", "1048576" -> bytes. */
@@ -174,7 +180,9 @@ export function resolveConfig(raw: RawServeOptions): Config {
         promptCache: {
             maxBytes: String(raw.promptCacheSize).trim() === "0" ? 0 : parseSize("--prompt-cache-size", raw.promptCacheSize) ?? 4 * 1024 ** 3,
             folder: raw.promptCacheDir === undefined ? null : path.resolve(raw.promptCacheDir)
-        }
+        },
+        // An empty value (LMHOST_RESPONSES_DIR= in a service file) means none: resolved, it would be the working folder.
+        responsesDir: raw.responsesDir === undefined || raw.responsesDir.trim() === "" ? null : path.resolve(raw.responsesDir)
     };
 }
 

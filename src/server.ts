@@ -9,12 +9,16 @@ import type { FastifyInstance } from "fastify";
 import { cpuBudget, type Config } from "./config.js";
 import { ConsoleLogger } from "./consoleLogger.js";
 import { buildApp } from "./http/app.js";
+import type { ResponseItem } from "./http/routes/openai/responses.js";
+import type { ResponseObject } from "./schemas/openai/responses.js";
+import type { ChatTurn } from "./services/chatPrompt.js";
 import type { Logger } from "./logger.js";
 import { ModelCatalog, type ModelSource } from "./models/catalog/ModelCatalog.js";
 import { DownloadJobs } from "./models/download/DownloadJobs.js";
 import { HubDownloader } from "./models/download/HubDownloader.js";
 import { ModelLifecycle } from "./models/lifecycle/ModelLifecycle.js";
 import { InferenceService } from "./services/InferenceService.js";
+import { openResponseStore } from "./services/ResponseFiles.js";
 import { ModelService } from "./services/ModelService.js";
 import { ServerMetrics } from "./metrics/ServerMetrics.js";
 
@@ -69,8 +73,22 @@ export function modelSources(config: Config): ModelSource[] {
     ];
 }
 
+/** The stores `previous_response_id` continues from; with a folder, LM Studio's chats in its `chats` subfolder. */
+async function openStoredResponses(folder: string | null, logger: Logger) {
+    try {
+        return {
+            storedResponses: await openResponseStore<ResponseObject, ResponseItem>(folder, logger),
+            storedChats: await openResponseStore<null, ChatTurn>(folder === null ? null : path.join(folder, "chats"), logger)
+        };
+    } catch (error) {
+        throw new StartupError(`cannot use the responses folder ${folder}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
 export async function startServer(config: Config, logger: Logger = new ConsoleLogger(config.logLevel)): Promise<RunningServer> {
     await checkModelFolders(config, logger);
+    // Before anything that would need undoing: a folder that cannot be used fails the start.
+    const storedResponses = await openStoredResponses(config.responsesDir, logger);
     const threads = config.threads ?? defaultThreads();
     const catalog = new ModelCatalog(modelSources(config), logger);
     const metrics = new ServerMetrics();
@@ -88,7 +106,8 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
         models: new ModelService(catalog, lifecycle),
         inference: new InferenceService(catalog, lifecycle, metrics),
         downloads: new DownloadJobs(new HubDownloader(), config.modelsDirs[0]!, logger),
-        metrics
+        metrics,
+        ...storedResponses
     };
     const app = await buildApp({
         services,
@@ -119,6 +138,8 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
             }, timeoutSeconds * 1000);
             await app.close();
             clearTimeout(timer);
+            // The last responses' files, written behind their requests, land before the next server reads the folder.
+            await Promise.all([services.storedResponses.flush(), services.storedChats.flush()]);
             await lifecycle.unloadAll("shutting down", config.promptCache.folder !== null);
             if (promptCacheRoot !== null && config.promptCache.folder === null) await rm(promptCacheRoot, { recursive: true, force: true });
         }

@@ -47,6 +47,8 @@ export function serveCommand(): Command {
             .env("LMHOST_PROMPT_CACHE_SIZE").default("4GB"))
         .addOption(new Option("--prompt-cache-dir <folder>", "keep saved prompt states here, across restarts (default: a private temporary folder, removed at exit)")
             .env("LMHOST_PROMPT_CACHE_DIR"))
+        .addOption(new Option("--responses-dir <folder>", "also keep stored responses (/v1/responses) and /api/v1/chat conversations here, across restarts (default: in memory only)")
+            .env("LMHOST_RESPONSES_DIR"))
         .addOption(new Option("--log-level <level>", "debug logs every request").env("LMHOST_LOG_LEVEL")
             .choices(["debug", "info", "warn", "error", "silent"]).default("info"))
         .action(async (options: RawServeOptions) => {

@@ -10,6 +10,10 @@ import type { InferenceService } from "../services/InferenceService.js";
 import type { ServerMetrics } from "../metrics/ServerMetrics.js";
 import type { DownloadJobs } from "../models/download/DownloadJobs.js";
 import type { ModelService } from "../services/ModelService.js";
+import type { ChatTurn } from "../services/chatPrompt.js";
+import type { ResponseStore } from "../services/ResponseStore.js";
+import type { ResponseObject } from "../schemas/openai/responses.js";
+import type { ResponseItem } from "./routes/openai/responses.js";
 import { requireApiKeys } from "./auth.js";
 import { allowCrossOrigin, type CorsSetting } from "./cors.js";
 import { speaksAnthropic, toAnthropicError, toHttpError } from "./errorEnvelope.js";
@@ -36,6 +40,9 @@ export type Services = {
     inference: InferenceService;
     downloads: DownloadJobs;
     metrics: ServerMetrics;
+    /** What `previous_response_id` continues from: responses of `/v1/responses`, conversations of `/api/v1/chat`. */
+    storedResponses: ResponseStore<ResponseObject, ResponseItem>;
+    storedChats: ResponseStore<null, ChatTurn>;
 };
 
 export type RouteDependencies = { services: Services };

@@ -35,6 +35,14 @@ describe("resolveConfig", () => {
         expect(() => resolveConfig({ threads: "0" })).toThrow(/--threads/);
         expect(() => resolveConfig({ contextLength: "lots" })).toThrow(/--context-length/);
     });
+
+    it("keeps stored responses in memory only unless --responses-dir names a folder, resolved", () => {
+        expect(resolveConfig({}).responsesDir).toBeNull();
+        // An empty environment variable is no folder, not the working folder.
+        expect(resolveConfig({ responsesDir: "" }).responsesDir).toBeNull();
+        expect(resolveConfig({ responsesDir: "/data/responses" }).responsesDir).toBe("/data/responses");
+        expect(resolveConfig({ responsesDir: "stored" }).responsesDir).toBe(path.resolve("stored"));
+    });
 });
 
 describe("cpuBudget", () => {

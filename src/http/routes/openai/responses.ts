@@ -1,8 +1,8 @@
 /**
  * OpenAI's Responses API, which Codex and the `openai` SDK's `responses` speak: `POST /v1/responses` (streaming
  * or not), `GET` and `DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items` and
- * `POST /v1/responses/input_tokens`. Stored responses (ResponseStore) carry conversations on through
- * `previous_response_id`.
+ * `POST /v1/responses/input_tokens`. Stored responses (the server's ResponseStore, in memory and with
+ * `--responses-dir` on disk) carry conversations on through `previous_response_id`.
  */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
@@ -14,7 +14,7 @@ import {
 } from "../../../schemas/openai/responses.js";
 import type { ChatTurn } from "../../../services/chatPrompt.js";
 import type { ChatRequest, CompletionSummary, ResponseFormat, ToolChoice } from "../../../services/InferenceService.js";
-import { ResponseStore } from "../../../services/ResponseStore.js";
+import { newStoredId } from "../../../services/ResponseStore.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { startEventStream } from "../../sse.js";
@@ -24,7 +24,9 @@ import { dialectChatRequest } from "../generationRequest.js";
 type Conversation = InputTokensRequest & Partial<CreateResponseRequest>;
 /** An event before the stream numbers it (distributed over the union of events). */
 type Unnumbered<T> = T extends unknown ? Omit<T, "sequence_number"> : never;
-type Item = ResponseInputItem & { id: string };
+/** An input item as stored: with an id, the client's or one given here. */
+export type ResponseItem = ResponseInputItem & { id: string };
+type Item = ResponseItem;
 
 const newId = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
 
@@ -81,7 +83,7 @@ function asInput(output: ResponseOutputItem[]): Item[] {
 export const openAiResponseRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async (app, { services }) => {
     const tags = ["OpenAI Responses API"];
     const errors = { "4xx": ErrorEnvelope, "5xx": ErrorEnvelope };
-    const store = new ResponseStore<ResponseObject, Item>();
+    const store = services.storedResponses;
 
     /** The request's input after the stored conversation it continues. */
     const conversationOf = (body: Conversation): { earlier: Item[]; input: Item[] } => {
@@ -117,7 +119,8 @@ export const openAiResponseRoutes: FastifyPluginAsyncTypebox<RouteDependencies> 
         const { body } = request;
         const { earlier, input } = conversationOf(body);
         const run = await services.inference.chat(toChatRequest(body, [...earlier, ...input], request.receivedAt, clientDisconnectSignal(reply)));
-        const id = newId("resp");
+        // The store's format: only its ids may name files in the responses folder.
+        const id = newStoredId();
         const createdAt = unixSeconds();
         const shape = (status: ResponseObject["status"], output: ResponseOutputItem[], summary: CompletionSummary | null): ResponseObject => ({
             id, object: "response", created_at: createdAt, status, error: null,

@@ -11,7 +11,7 @@ import { completionResponses, ErrorEnvelope } from "../../../schemas/errorEnvelo
 import { V1ChatEvent, V1ChatRequest, V1ChatResponse } from "../../../schemas/v1/chat.js";
 import type { ChatTurn } from "../../../services/chatPrompt.js";
 import type { CompletionRun, CompletionSummary } from "../../../services/InferenceService.js";
-import { ResponseStore } from "../../../services/ResponseStore.js";
+import { newStoredId } from "../../../services/ResponseStore.js";
 import type { RouteDependencies } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { startEventStream, type EventStream } from "../../sse.js";
@@ -35,7 +35,7 @@ function stats(summary: CompletionSummary, loadSeconds: number | null): V1ChatRe
 }
 
 export const v1ChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async (app, { services }) => {
-    const conversations = new ResponseStore<null, ChatTurn>();
+    const conversations = services.storedChats;
 
     app.post("/api/v1/chat", {
         schema: {
@@ -102,7 +102,7 @@ export const v1ChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async 
         const remember = (summary: CompletionSummary, output: V1ChatResponse["output"], modelInstanceId: string): V1ChatResponse => {
             const reply: V1ChatResponse = { model_instance_id: modelInstanceId, output, stats: stats(summary, loadSeconds) };
             if (body.store === false) return reply;
-            const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+            const id = newStoredId();
             const answer = output.filter((item) => item.type === "message").map((item) => item.content).join("");
             conversations.put(id, { response: null, input, conversation: [...messages, { role: "assistant", content: answer }] });
             return { ...reply, response_id: id };
