@@ -76,14 +76,14 @@ export type SamplingParams = {
 };
 
 /**
- * Constrains generation. "json": output is one JSON value matching the schema (already in the subset
- * toGrammarSchema accepts). "toolCalls": output is one call (or, with `parallel`, several joined by
+ * Constrains generation. "json": output is one JSON value, as the GBNF `grammar` (entry rule `root`, from
+ * jsonSchemaGrammar) allows. "toolCalls": output is one call (or, with `parallel`, several joined by
  * `separator`) between `open` and `close`, each written in the model family's own syntax as a tool's `before`
- * text, its JSON arguments matching the tool's schema, then its `after` text.
+ * text, its JSON arguments as its `arguments` GBNF allows (entry rule `arguments`), then its `after` text.
  * When the grammar is complete, only end-of-generation tokens remain, so generation ends by itself.
  */
 export type GrammarSpec =
-    | { kind: "json"; schema: Record<string, unknown> }
+    | { kind: "json"; grammar: string }
     | {
         kind: "toolCalls";
         tools: CallGrammar[];
@@ -97,18 +97,18 @@ export type GrammarSpec =
  * One tool's call in a grammar: its JSON arguments between `before` and `after`, or, for families that write each
  * argument on its own (XML-style parameters, Python keyword arguments), its `fields` joined by `fieldSeparator`
  * (required ones always, optional ones where the model writes them), each a value between the field's own texts:
- * bare text (`text`: no `<` in it) or JSON matching the field's schema.
+ * as the field's GBNF allows (entry rule `field`): bare text (no `<` in it) for strings where the family writes them so, else JSON.
  */
 export type CallGrammar =
     | {
         before: string;
-        parameters: Record<string, unknown>;
+        arguments: string;
         after: string;
         /** GBNF after `before` / after `after`, for what is not literal text (Mistral's optional nine-character ids). */
         beforeRule?: string;
         afterRule?: string;
     }
-    | { before: string; after: string; fieldSeparator: string; fields: Array<{ before: string; after: string; schema: Record<string, unknown>; text: boolean; optional: boolean }> };
+    | { before: string; after: string; fieldSeparator: string; fields: Array<{ before: string; after: string; grammar: string; optional: boolean }> };
 
 /**
  * A grammar that applies from the first `trigger` the model writes outside its reasoning (`reasoning`: the markers

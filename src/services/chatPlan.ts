@@ -4,7 +4,7 @@
  * family's own syntax or of structured output, and the family parser's settings.
  */
 import type { CallGrammar, GrammarSpec, LazyGrammarSpec } from "../engine/protocol.js";
-import { toGrammarSchema, UnsupportedSchema, type GrammarJsonSchema } from "../engine/grammarSchema.js";
+import { jsonSchemaGrammar, objectProperties, UnsupportedSchema, type SchemaGrammarOptions } from "../engine/jsonSchemaGrammar.js";
 import { InvalidRequest } from "../errors.js";
 import type { OutputParserOptions } from "../families/FamilyOutputParser.js";
 import type { CallFieldsShape, CallGrammarShape, ModelFamily, ReasoningEffort } from "../families/ModelFamily.js";
@@ -12,9 +12,10 @@ import { resolveFamily } from "../families/resolveFamily.js";
 import { renderChatPrompt, type TemplateSource } from "./chatPrompt.js";
 import type { ChatRequest, ResponseFormat } from "./InferenceService.js";
 
-function grammarSchema(schema: unknown, param: string): GrammarJsonSchema {
+/** The GBNF of a request's schema; a schema no grammar enforces is the request's fault, named by `param`. */
+function schemaGrammar(schema: unknown, param: string, options: SchemaGrammarOptions = {}): string {
     try {
-        return toGrammarSchema(schema);
+        return jsonSchemaGrammar(schema, options);
     } catch (error) {
         if (error instanceof UnsupportedSchema) throw new InvalidRequest(`Invalid schema for '${param}': ${error.message}.`, param, "unsupported_schema");
         throw error;
@@ -22,8 +23,8 @@ function grammarSchema(schema: unknown, param: string): GrammarJsonSchema {
 }
 
 export function responseFormatGrammar(format: ResponseFormat): GrammarSpec | null {
-    if (format.type === "json_object") return { kind: "json", schema: { type: "object", additionalProperties: true } };
-    if (format.type === "json_schema") return { kind: "json", schema: grammarSchema(format.schema, "response_format.json_schema.schema") };
+    if (format.type === "json_object") return { kind: "json", grammar: jsonSchemaGrammar({ type: "object", additionalProperties: true }) };
+    if (format.type === "json_schema") return { kind: "json", grammar: schemaGrammar(format.schema, "response_format.json_schema.schema") };
     return null;
 }
 
@@ -45,25 +46,30 @@ function toolChoiceGrammar(request: ChatRequest, shape: CallGrammarShape): Gramm
         parallel: request.parallelToolCalls && toolChoice === "required" && shape.parallel !== false,
         tools: chosen.map((tool) => {
             const param = `tools[${tools.indexOf(tool)}].function.parameters`;
-            const parameters = grammarSchema(tool.parameters ?? { type: "object", properties: {} }, param);
-            return shape.fields ? fieldsGrammar(shape.call(tool.name), parameters, shape.fields, param) : { ...shape.call(tool.name), parameters };
+            const parameters = tool.parameters ?? { type: "object", properties: {} };
+            return shape.fields ? fieldsGrammar(shape.call(tool.name), parameters, shape.fields, param)
+                : { ...shape.call(tool.name), arguments: schemaGrammar(parameters, param, { rule: "arguments" }) };
         })
     };
 }
 
 /** A call whose arguments the family writes one by one: each property of the tool's schema as a field. */
-function fieldsGrammar(call: { before: string; after: string }, parameters: GrammarJsonSchema, shape: CallFieldsShape, param: string): CallGrammar {
-    const properties = (parameters["properties"] ?? {}) as Record<string, Record<string, unknown>>;
-    const required = new Set((parameters["required"] ?? []) as string[]);
+function fieldsGrammar(call: { before: string; after: string }, parameters: unknown, shape: CallFieldsShape, param: string): CallGrammar {
+    // The whole schema is checked, so that what it says beside its properties is refused or enforced too.
+    schemaGrammar(parameters, param, { rule: "arguments" });
+    const { properties, required } = objectProperties(parameters);
     return {
         ...call,
         fieldSeparator: shape.separator,
-        fields: Object.entries(properties).map(([key, schema]) => ({
-            ...shape.field(key),
-            schema: grammarSchema(schema, `${param}.properties.${key}`),
-            text: shape.bareStrings && schema["type"] === "string",
-            optional: !required.has(key)
-        }))
+        fields: properties.map(([key, schema]) => {
+            // As the family's parser reads them: a property of type "string" is bare text, anything else JSON.
+            const bareString = shape.bareStrings && typeof schema === "object" && schema !== null && (schema as Record<string, unknown>)["type"] === "string";
+            return {
+                ...shape.field(key),
+                grammar: schemaGrammar(schema, `${param}.properties.${key}`, { rule: "field", document: parameters, bareString }),
+                optional: !required.has(key)
+            };
+        })
     };
 }
 

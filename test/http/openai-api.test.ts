@@ -181,16 +181,17 @@ describe("POST /v1/chat/completions", () => {
 
     it("answers 400 naming the construct when the grammar cannot express a schema", async () => {
         const response = await postJson(`${server.url}/v1/chat/completions`, {
-            model, messages, response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { zip: { type: "string", pattern: "^\\d{5}$" } } } } }
+            model, messages, response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { zip: { type: "string", pattern: "^(\\d)\\1$" } } } } }
         });
         expect(response.status).toBe(400);
         const { error } = await response.json();
         expect(error).toMatchObject({ code: "unsupported_schema", param: "response_format.json_schema.schema" });
         expect(error.message).toContain('"pattern"');
+        expect(error.message).toContain("backreference");
         expect(error.message).toContain("/properties/zip");
         const tools = await postJson(`${server.url}/v1/chat/completions`, {
             model, messages, tool_choice: "required",
-            tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", minimum: 1 } } } } }]
+            tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { n: { type: "integer", multipleOf: 5 } } } } }]
         });
         expect(tools.status).toBe(400);
         expect((await tools.json()).error.param).toBe("tools[0].function.parameters");

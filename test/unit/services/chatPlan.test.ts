@@ -77,12 +77,18 @@ describe("forced calls", () => {
             before: "<tool_call>\n<function=get_weather>\n",
             after: "</function>\n</tool_call>",
             fields: [
-                { before: "<parameter=city>\n", after: "\n</parameter>\n", text: true, optional: false },
-                { before: "<parameter=days>\n", after: "\n</parameter>\n", text: false, optional: true }
+                { before: "<parameter=city>\n", after: "\n</parameter>\n", optional: false },
+                { before: "<parameter=days>\n", after: "\n</parameter>\n", optional: true }
             ]
         });
+        // The string bare (as the family's parser reads it), the integer as JSON.
+        const fields = call !== null && "fields" in call ? call.fields : [];
+        expect(fields[0]!.grammar).toMatch(/^field ::= \( bare-char \)\*$/m);
+        expect(fields[1]!.grammar).toMatch(/^field ::= integer$/m);
         const lfm2 = planChat(header("LFM2.5-8B-A1B.jinja"), request({ tools: twoParameters, toolChoice: "required" })).grammar;
         expect(lfm2?.kind === "toolCalls" && lfm2.open).toBe("<|tool_call_start|>[");
-        expect(lfm2?.kind === "toolCalls" && lfm2.tools[0]).toMatchObject({ before: "get_weather(", fieldSeparator: ", ", fields: [{ before: "city=", text: false }, { before: "days=" }] });
+        expect(lfm2?.kind === "toolCalls" && lfm2.tools[0]).toMatchObject({ before: "get_weather(", fieldSeparator: ", ", fields: [{ before: "city=" }, { before: "days=" }] });
+        const lfmFields = lfm2?.kind === "toolCalls" && "fields" in lfm2.tools[0]! ? lfm2.tools[0].fields : [];
+        expect(lfmFields[0]!.grammar, "LFM2 quotes its strings").toMatch(/^field ::= string$/m);
     });
 });
