@@ -12,6 +12,11 @@ import { defaultOllamaModels } from "./models/catalog/sources/ollamaStore.js";
 export type Config = {
     host: string;
     port: number;
+    /**
+     * A second port, on the same host, serving Ollama's API alone (its clients default to 11434); `null`: none.
+     * Ollama's API is on `port` as well.
+     */
+    ollamaPort: number | null;
     /** Folders scanned for `<publisher>/<repo>/<file>.gguf`; downloads go to the first. */
     modelsDirs: string[];
     /** The Hugging Face hub cache to list models from (read-only); `null`: not used. */
@@ -86,6 +91,8 @@ function integer(name: string, value: string | number | undefined, min: number, 
 export type RawServeOptions = {
     host?: string;
     port?: string | number;
+    /** Off unless given; an empty value (LMHOST_OLLAMA_PORT=) or "off" is off too. */
+    ollamaPort?: string | number;
     modelsDir?: string | string[];
     threads?: string | number;
     contextLength?: string | number;
@@ -148,6 +155,14 @@ export function isLoopback(host: string): boolean {
     return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
+/** `--ollama-port`: off unless given, and not the main port (0, any free port, may be both). */
+function ollamaPort(value: string | number | undefined, port: number): number | null {
+    if (value === undefined || String(value).trim() === "" || value === "off") return null;
+    const parsed = integer("--ollama-port", typeof value === "string" ? value.trim() : value, 0, 65535)!;
+    if (parsed === port && parsed !== 0) throw new ConfigError(`--ollama-port must differ from --port, both ${port}`);
+    return parsed;
+}
+
 export function resolveConfig(raw: RawServeOptions): Config {
     const dirs = raw.modelsDir === undefined ? [defaultModelsDir()] : Array.isArray(raw.modelsDir) ? raw.modelsDir : [raw.modelsDir];
     const logLevel = raw.logLevel ?? "info";
@@ -157,9 +172,11 @@ export function resolveConfig(raw: RawServeOptions): Config {
     if (gpu === undefined) throw new ConfigError(`--gpu must be "auto" or "off", got "${raw.gpu}"`);
     const engineBuild = raw.engineBuild ?? "auto";
     if (!["auto", "prebuilt", "openmp"].includes(engineBuild)) throw new ConfigError(`--engine-build must be auto, prebuilt or openmp, got "${engineBuild}"`);
+    const port = integer("--port", raw.port, 0, 65535) ?? 1234;
     return {
         host: raw.host ?? "127.0.0.1",
-        port: integer("--port", raw.port, 0, 65535) ?? 1234,
+        port,
+        ollamaPort: ollamaPort(raw.ollamaPort, port),
         modelsDirs: dirs.map((dir) => path.resolve(dir)),
         huggingFaceCache: optionalFolder(raw.hfCache, defaultHuggingFaceCache),
         ollamaModels: optionalFolder(raw.ollamaModels, defaultOllamaModels),

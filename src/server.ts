@@ -25,6 +25,8 @@ import { ServerMetrics } from "./metrics/ServerMetrics.js";
 export type RunningServer = {
     app: FastifyInstance;
     url: string;
+    /** Where the Ollama listener (`--ollama-port`) serves Ollama's API; `null`: none (Ollama's API is at `url` too). */
+    ollamaUrl: string | null;
     catalog: ModelCatalog;
     lifecycle: ModelLifecycle;
     threads: number;
@@ -36,6 +38,13 @@ export type RunningServer = {
 };
 
 export class StartupError extends Error {}
+
+/** The Ollama listener could not listen: a line naming its flag, as serve.ts says it of the main port. */
+function ollamaPortFailure(error: NodeJS.ErrnoException, host: string, port: number): StartupError {
+    if (error.code === "EADDRINUSE") return new StartupError(`port ${port} on ${host} (--ollama-port) is already in use; is Ollama itself running?`);
+    if (error.code === "EACCES") return new StartupError(`not allowed to listen on ${host}:${port} (--ollama-port)`);
+    return new StartupError(`cannot listen on ${host}:${port} (--ollama-port): ${error.message}`);
+}
 
 /**
  * A models folder that exists must be a readable folder; one that does not exist yet is only empty (downloads go
@@ -118,17 +127,26 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
         loggerInstance: logger instanceof ConsoleLogger ? logger : undefined,
         logRequests: config.logLevel === "debug"
     });
+    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+    let ollamaUrl: string | null = null;
     try {
         await app.listen({ host: config.host, port: config.port, listenTextResolver: (address) => `lmhost listening on ${address}` });
+        if (config.ollamaPort !== null) {
+            const ollamaPort = await app.ollamaListener.listen(config.host, config.ollamaPort)
+                .catch((error: NodeJS.ErrnoException) => { throw ollamaPortFailure(error, config.host, config.ollamaPort!); });
+            ollamaUrl = `http://${host}:${ollamaPort}`;
+        }
     } catch (error) {
         await app.close();
+        catalog.close();
+        if (promptCacheRoot !== null && config.promptCache.folder === null) await rm(promptCacheRoot, { recursive: true, force: true });
         throw error;
     }
+    if (ollamaUrl !== null) logger.info(`Ollama's API listening on ${ollamaUrl} (Ollama's routes only; they are on the main port too)`);
     const address = app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;
-    const host = config.host.includes(":") ? `[${config.host}]` : config.host;
     return {
-        app, catalog, lifecycle, threads,
+        app, catalog, lifecycle, threads, ollamaUrl,
         url: `http://${host}:${port}`,
         async close(timeoutSeconds = config.shutdownTimeoutSeconds) {
             catalog.close();
@@ -136,6 +154,7 @@ export async function startServer(config: Config, logger: Logger = new ConsoleLo
                 logger.warn(`Ending the requests still running after ${timeoutSeconds} s`);
                 lifecycle.stopAllGenerations();
             }, timeoutSeconds * 1000);
+            // Both listeners: the Ollama listener closes with the app (ollamaListener.ts).
             await app.close();
             clearTimeout(timer);
             // The last responses' files, written behind their requests, land before the next server reads the folder.

@@ -13,6 +13,8 @@ export function serveCommand(): Command {
         .addOption(new Option("--port <port>", "port to listen on").env("LMHOST_PORT").default("1234"))
         .addOption(new Option("--host <host>", "address to bind; anything but loopback exposes the server to the network")
             .env("LMHOST_HOST").default("127.0.0.1"))
+        .addOption(new Option("--ollama-port <port>", "also serve Ollama's API alone on this port of the same host, for Ollama's clients (they expect 11434); default: off")
+            .env("LMHOST_OLLAMA_PORT"))
         .addOption(new Option("--models-dir <dir>",
             `folder holding <publisher>/<repo>/<file>.gguf; repeatable (default: LM Studio's models folder, here ${defaultModelsDir()})`)
             .env("LMHOST_MODELS_DIR").argParser(collect))

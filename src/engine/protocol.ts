@@ -73,6 +73,8 @@ export type SamplingParams = {
     frequencyPenalty: number;
     /** Always set: the service draws a random one when the request has none. */
     seed: number;
+    /** How many of the last tokens the penalties look at (Ollama's repeat_last_n); default 64, 0: none. */
+    repeatLastN?: number;
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Builds the HTTP application without listening, so tests and the CLI share it.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -16,7 +16,8 @@ import type { ResponseObject } from "../schemas/openai/responses.js";
 import type { ResponseItem } from "./routes/openai/responses.js";
 import { requireApiKeys } from "./auth.js";
 import { allowCrossOrigin, type CorsSetting } from "./cors.js";
-import { speaksAnthropic, toAnthropicError, toHttpError } from "./errorEnvelope.js";
+import { toHttpError } from "./errorEnvelope.js";
+import { ollamaListener, sendError, type OllamaListener } from "./ollamaListener.js";
 import { v0ChatRoutes } from "./routes/v0/chat.js";
 import { v0CompletionRoutes } from "./routes/v0/completions.js";
 import { v0EmbeddingRoutes } from "./routes/v0/embeddings.js";
@@ -32,6 +33,7 @@ import { openAiResponseRoutes } from "./routes/openai/responses.js";
 import { llamaServerUtilityRoutes } from "./routes/llamaServer/utilities.js";
 import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
+import { ollamaRoutes } from "./routes/ollama/index.js";
 import { operationsRoutes } from "./routes/operations.js";
 import { closeIfStalled } from "./sse.js";
 
@@ -73,20 +75,21 @@ declare module "fastify" {
         routeList: Array<{ method: string; url: string }>;
         /** Milliseconds a response may wait for a client that does not read; 0: no limit. */
         stallTimeoutMs: number;
+        /** The second listener, for Ollama's API alone (`--ollama-port`); it listens only once asked to. */
+        ollamaListener: OllamaListener;
     }
 }
 
 /**
- * Requests in progress per connection; once `closing()`, a connection whose last request ends is ended too, so
- * shutdown waits for running requests and nothing else.
+ * Requests in progress per connection of `server`, in `requestsBySocket`; once `closing()`, a connection whose last
+ * request ends is ended too, so shutdown waits for running requests and nothing else.
  */
-function trackRequestsBySocket(app: FastifyInstance, closing: () => boolean): Map<Socket, number> {
-    const requestsBySocket = new Map<Socket, number>();
-    app.server.on("connection", (socket: Socket) => {
+function trackRequestsBySocket(server: Server, requestsBySocket: Map<Socket, number>, closing: () => boolean): void {
+    server.on("connection", (socket: Socket) => {
         requestsBySocket.set(socket, 0);
         socket.once("close", () => requestsBySocket.delete(socket));
     });
-    app.server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
         const socket = request.socket;
         requestsBySocket.set(socket, (requestsBySocket.get(socket) ?? 0) + 1);
         response.once("close", () => {
@@ -96,7 +99,6 @@ function trackRequestsBySocket(app: FastifyInstance, closing: () => boolean): Ma
             if (active === 0 && closing()) socket.end();
         });
     });
-    return requestsBySocket;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -128,7 +130,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests arriving on kept-alive connections while the server shuts down are refused; new connections
     // already are, as the listener is closed.
     let closing = false;
-    const requestsBySocket = trackRequestsBySocket(app, () => closing);
+    // The main listener's connections and the Ollama listener's.
+    const requestsBySocket = new Map<Socket, number>();
+    const track = (server: Server) => trackRequestsBySocket(server, requestsBySocket, () => closing);
+    track(app.server);
     app.addHook("preClose", async () => {
         closing = true;
         // Node's close ends idle keep-alive connections, but not one that never sent a request (a browser's
@@ -138,6 +143,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook("onRequest", async () => {
         if (closing) throw new ShuttingDown();
     });
+    // Its hooks before CORS and authentication, and before the routes, which they must cover.
+    app.decorate("ollamaListener", ollamaListener(app, track));
 
     // CORS first: a preflight is answered before authentication, which it cannot carry.
     await allowCrossOrigin(app, options.cors ?? false);
@@ -151,11 +158,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.setErrorHandler((error, request, reply) => {
         const failure = toHttpError(error);
         if (failure.unexpected) request.log.error(error);
-        return reply.status(failure.status).headers(failure.headers ?? {}).send(speaksAnthropic(request.url) ? toAnthropicError(failure) : failure.body);
+        return sendError(request, reply, failure);
     });
     app.setNotFoundHandler((request, reply) => {
         const failure = toHttpError(new RouteNotFound(request.method, request.url.split("?")[0] ?? ""));
-        return reply.status(failure.status).send(speaksAnthropic(request.url) ? toAnthropicError(failure) : failure.body);
+        return sendError(request, reply, failure);
     });
 
     // Before the routes: the OpenAPI document is collected from them as they register.
@@ -164,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
         openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes, openAiResponseRoutes,
-        v1ModelRoutes, v1DownloadRoutes, v1ChatRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, operationsRoutes
+        v1ModelRoutes, v1DownloadRoutes, v1ChatRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, ollamaRoutes, operationsRoutes
     ]) {
         await app.register(routes, dependencies);
     }

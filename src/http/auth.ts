@@ -2,7 +2,7 @@
  * API keys: when any are configured, every request must carry one as `Authorization: Bearer <key>` or
  * `x-api-key: <key>`. Keys are compared through their SHA-256 digests with a constant-time comparison, so
  * neither a key's content nor its length leaks through timing. The API description (/openapi.json, /docs)
- * and the liveness probe (plain /health) hold no data and stay open; CORS preflights carry no credentials and are answered by the CORS layer.
+ * and the liveness probes (`/`, plain /health) hold no data and stay open; CORS preflights carry no credentials and are answered by the CORS layer.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -28,8 +28,11 @@ function presentedKey(request: FastifyRequest): string | null {
     return typeof apiKey === "string" && apiKey !== "" ? apiKey : null;
 }
 
-/** `/health?model=` says whether that model exists and why its load failed: data, behind the key. */
-const isPublic = (url: string) => url === "/health" || url === "/openapi.json" || url === "/docs" || url.startsWith("/docs/");
+/**
+ * `/` (Ollama's "Ollama is running" probe) and `/health` are liveness; `/health?model=` says whether that model
+ * exists and why its load failed: data, behind the key.
+ */
+const isPublic = (url: string) => url === "/" || url === "/health" || url === "/openapi.json" || url === "/docs" || url.startsWith("/docs/");
 
 export function requireApiKeys(app: FastifyInstance, keys: readonly string[]): void {
     if (keys.length === 0) return;

@@ -17,7 +17,7 @@ export async function allowCrossOrigin(app: FastifyInstance, setting: CorsSettin
     });
     await app.register(cors, {
         origin: setting === true ? "*" : setting,
-        methods: ["GET", "POST", "OPTIONS"],
+        methods: ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
         allowedHeaders: ["content-type", "authorization", "x-api-key"],
         maxAge: 600
     });

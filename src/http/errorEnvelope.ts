@@ -69,6 +69,18 @@ export function toHttpError(error: unknown): HttpError {
     return { status: 500, body: envelope("Internal server error.", "server_error", "internal_error"), unexpected: true };
 }
 
+/** Ollama's API (`/api/...` but LM Studio's `/api/v0` and `/api/v1`) answers errors as `{"error": "message"}`. */
+export const speaksOllama = (url: string) => /^\/api\/(?!v[01](?:[/?]|$))/.test(url);
+
+export type OllamaError = { error: string };
+
+/** The error body as the API of `url` writes it: Anthropic's, Ollama's, else OpenAI's envelope. */
+export function errorBodyFor(url: string, error: HttpError): ErrorEnvelope | AnthropicError | OllamaError {
+    if (speaksAnthropic(url)) return toAnthropicError(error);
+    if (speaksOllama(url)) return { error: error.body.error.message };
+    return error.body;
+}
+
 /** Anthropic's Messages API answers errors in its own shape, on its own routes. */
 export const speaksAnthropic = (url: string) => url === "/v1/messages" || url.startsWith("/v1/messages/") || url.startsWith("/v1/messages?");
 

@@ -31,6 +31,10 @@ export async function registerOpenApi(app: FastifyInstance, requiresApiKey: bool
                 { name: "LM Studio REST API v0", description: "Models, chat, completions and embeddings with LM Studio's stats." },
                 { name: "OpenAI-compatible API", description: "A drop-in base URL for OpenAI clients: /v1." },
                 { name: "LM Studio REST API v1 (model management)", description: "List, load, unload and download models." },
+                { name: "OpenAI Responses API", description: "OpenAI's Responses API, with stored conversations: /v1/responses." },
+                { name: "Anthropic Messages API", description: "Anthropic's Messages API: /v1/messages." },
+                { name: "Ollama API", description: "Ollama's API: chat, generate, embeddings and models, with NDJSON streams (also on --ollama-port)." },
+                { name: "llama-server utilities", description: "llama-server's tokenize, detokenize, apply-template and rerank." },
                 { name: "Operations", description: "Liveness and Prometheus metrics." }
             ]
         }

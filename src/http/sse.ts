@@ -1,6 +1,7 @@
 /**
  * Server-sent events: `data: <json>` per chunk, written as soon as it is produced, then `data: [DONE]` (OpenAI's and
- * LM Studio's streams; Anthropic's name each event and end without a marker: see StreamDialect).
+ * LM Studio's streams; Anthropic's name each event and end without a marker: see StreamDialect); or Ollama's
+ * newline-delimited JSON, one object per line, with the same flow control.
  * Writes after the client has gone are dropped, never thrown. A client that does not read holds the stream:
  * `send` waits for the socket to drain (the generation behind it is held meanwhile), and a client that reads
  * nothing for the stall timeout has its connection closed, which ends the generation as a hang-up does.
@@ -12,11 +13,13 @@ import type { HttpError } from "./errorEnvelope.js";
 
 /** How an API writes its stream; OpenAI's way by default. */
 export type StreamDialect<T> = {
+    /** "sse" (the default): server-sent events; "ndjson": one JSON object per line, no event names or marker. */
+    framing?: "sse" | "ndjson";
     /** The `event:` line before a chunk's data; none by default. */
     eventOf?(chunk: T): string;
     /** The data of the last event; OpenAI's `[DONE]` by default, null: none. */
     doneMarker?: string | null;
-    /** An error after the stream started, as this API writes it; default: the OpenAI-shaped envelope as data. */
+    /** An error after the stream started, as this API writes it; default: the OpenAI-shaped envelope as data (NDJSON: Ollama's `{"error"}` line). */
     error?(error: HttpError): { event?: string; data: string };
 };
 
@@ -74,8 +77,12 @@ function drained(response: ServerResponse, stallMs: number, onStall: () => void)
 export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) => string, dialect: StreamDialect<T> = {}): EventStream<T> {
     reply.hijack();
     const raw = reply.raw;
+    const ndjson = dialect.framing === "ndjson";
+    // Headers set on the reply before (CORS's) are not written by a hijacked reply: they are carried over.
+    const earlier = Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined);
     raw.writeHead(200, {
-        "Content-Type": "text/event-stream; charset=utf-8",
+        ...Object.fromEntries(earlier),
+        "Content-Type": ndjson ? "application/x-ndjson" : "text/event-stream; charset=utf-8",
         "Cache-Control": "no-cache",
         Connection: "keep-alive",
         "X-Accel-Buffering": "no"
@@ -95,13 +102,15 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
                 raw.uncork();
             });
         }
-        if (!raw.write(`${event === undefined ? "" : `event: ${event}\n`}data: ${data}\n\n`)) return drained(raw, stallMs, onStall);
+        const framed = ndjson ? `${data}\n` : `${event === undefined ? "" : `event: ${event}\n`}data: ${data}\n\n`;
+        if (!raw.write(framed)) return drained(raw, stallMs, onStall);
     };
-    const doneMarker = dialect.doneMarker === undefined ? "[DONE]" : dialect.doneMarker;
+    const doneMarker = ndjson ? null : dialect.doneMarker === undefined ? "[DONE]" : dialect.doneMarker;
     return {
         send: (chunk) => write(serialize(chunk), dialect.eventOf?.(chunk)),
         fail: (error) => {
-            const written = dialect.error?.(error) ?? { data: JSON.stringify(error.body satisfies ErrorEnvelope) };
+            const written = dialect.error?.(error)
+                ?? { data: JSON.stringify(ndjson ? { error: error.body.error.message } : error.body satisfies ErrorEnvelope) };
             void write(written.data, written.event);
             if (!raw.writableEnded) raw.end();
         },

@@ -48,6 +48,8 @@ export type GenerationRequest = {
     logitBias: Record<string, number>;
     /** Idle seconds before a model this request loads unloads again; default: the server's JIT TTL. */
     ttlSeconds?: number;
+    /** Ollama's keep_alive: the model's idle seconds from this request on, whoever loaded it (0: unload after it; null: never). */
+    keepAliveSeconds?: number | null;
     /** LM Studio's `draft_model`: speculative decoding with this draft model (a load this request starts loads it too). */
     draftModel?: string;
     /** The context length of a load this request starts (LM Studio's /api/v1/chat `context_length`). */
@@ -218,7 +220,7 @@ export class InferenceService {
     }
 
     /** `dimensions`: the vector length the client expects; refused unless it is the model's own. */
-    async embed(model: string, inputs: string[], signal: AbortSignal, options: { dimensions?: number; ttlSeconds?: number } = {}): Promise<EmbeddingResult> {
+    async embed(model: string, inputs: string[], signal: AbortSignal, options: { dimensions?: number; ttlSeconds?: number; keepAliveSeconds?: number | null } = {}): Promise<EmbeddingResult> {
         const lease = await this.leaseFor(model, "embeddings", "embeddings", options);
         try {
             const { entry, engine } = lease.instance;
@@ -240,9 +242,15 @@ export class InferenceService {
         }
     }
 
+    /** Loads a model if it is not loaded (Ollama's requests with nothing to generate), under these keep-alive terms. */
+    async preload(model: string, options: { ttlSeconds?: number; keepAliveSeconds?: number | null; contextLength?: number }): Promise<void> {
+        const entry = this.lifecycle.instanceNamed(model)?.entry ?? await this.catalog.resolve(model);
+        (await this.leaseFor(model, entry.type, "loading", options)).release();
+    }
+
     /** A lease on the instance a request names: a loaded instance by its id, else a catalog model, loaded if need be. */
     private async leaseFor(requested: string, type: ModelType, endpoint: string,
-        options: { ttlSeconds?: number; draftModel?: string; contextLength?: number; loadWatcher?: LoadWatcher }): Promise<Lease> {
+        options: { ttlSeconds?: number; keepAliveSeconds?: number | null; draftModel?: string; contextLength?: number; loadWatcher?: LoadWatcher }): Promise<Lease> {
         const named = this.lifecycle.instanceNamed(requested);
         const entry: CatalogEntry = named?.entry ?? await this.catalog.resolve(requested);
         if (entry.type !== type) throw new WrongModelType(named?.id ?? entry.id, entry.type, endpoint);
@@ -251,6 +259,7 @@ export class InferenceService {
         const lease = named ? this.lifecycle.lease(named) : await this.lifecycle.acquire(entry, options.ttlSeconds, jitLoad, options.loadWatcher);
         return this.releasingOnFailure(lease, async () => {
             checkDraftOf(lease.instance, speculation);
+            if (options.keepAliveSeconds !== undefined) this.lifecycle.keepAlive(lease.instance, options.keepAliveSeconds);
             return lease;
         });
     }

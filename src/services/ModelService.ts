@@ -1,5 +1,6 @@
 /** What the model endpoints show: the catalog's models with their load state, and the loaded instances. */
-import type { CatalogEntry, ModelCatalog } from "../models/catalog/ModelCatalog.js";
+import type { CatalogEntry, ModelCatalog, ModelSource } from "../models/catalog/ModelCatalog.js";
+import { catalogReference, findByOllamaName } from "../models/catalog/ollamaNames.js";
 import type { ExplicitLoad, ModelInstance, ModelLifecycle, ModelState, SpeculationRequest } from "../models/lifecycle/ModelLifecycle.js";
 import { resolveSpeculation, type SpeculationFields } from "./speculationRequest.js";
 import { withoutUndefined } from "./withoutUndefined.js";
@@ -18,6 +19,13 @@ export class ModelService {
         return this.withState(this.lifecycle.instanceNamed(reference)?.entry ?? await this.catalog.resolve(reference));
     }
 
+    /** The model an Ollama request names (`name:tag`, a catalog id); throws ModelNotFound or AmbiguousModel. */
+    async getByOllamaName(reference: string): Promise<ModelListing> {
+        const entry = findByOllamaName(reference, await this.catalog.list()) ?? this.lifecycle.instanceNamed(catalogReference(reference))?.entry
+            ?? await this.catalog.resolve(catalogReference(reference));
+        return this.withState(entry);
+    }
+
     /** Throws ModelNotFound or AmbiguousModel. */
     async stateOf(reference: string): Promise<{ model: string } & ModelState> {
         const entry = this.lifecycle.instanceNamed(reference)?.entry ?? await this.catalog.resolve(reference);
@@ -26,6 +34,11 @@ export class ModelService {
 
     instances(): ModelInstance[] {
         return this.lifecycle.instances();
+    }
+
+    /** Where the catalog looks for models: lmhost's models folders, then the Hugging Face cache and Ollama's store. */
+    sources(): readonly ModelSource[] {
+        return this.catalog.sources;
     }
 
     /** An explicit load: the model stays until unloaded (or its `ttlSeconds` idle), never evicted by JIT loads. */

@@ -189,4 +189,30 @@ describe("lmhost serve", () => {
         expect(await server.exited).toBe(1);
         expect(server.output().trim()).toBe('lmhost: --port must be an integer from 0 to 65535, got "70000"');
     });
+
+    it("with --ollama-port (or LMHOST_OLLAMA_PORT) also serves Ollama's API alone on that port, says where, and stops both on SIGTERM", async () => {
+        expect(spawnSync(process.execPath, [bin, "serve", "--help"], { encoding: "utf8" }).stdout).toMatch(/--ollama-port <port>[^]*LMHOST_OLLAMA_PORT/);
+        const server = serve(["--port", "0", "--models-dir", await temporaryFolder()], { LMHOST_OLLAMA_PORT: "0" });
+        const [, url] = await server.waitFor(/lmhost listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        const [, ollamaUrl] = await server.waitFor(/Ollama's API listening on (http:\/\/127\.0\.0\.1:\d+)/);
+        expect(ollamaUrl).not.toBe(url);
+        expect((await fetch(`${url}/v1/models`)).status).toBe(200);
+        const other = await fetch(`${ollamaUrl}/v1/models`);
+        expect(other.status).toBe(404);
+        expect(await other.json()).toEqual({ error: "Unknown route: GET /v1/models" });
+        expect((await fetch(`${ollamaUrl}/health`)).status).toBe(200);
+        server.child.kill("SIGTERM");
+        expect(await server.exited).toBe(0);
+        await expect(connectionRefused(ollamaUrl!)).resolves.toBe(true);
+    });
+
+    it("says in one line that the Ollama port is taken, naming the flag, and exits 1", async () => {
+        const blocker = createServer().listen(0, "127.0.0.1");
+        await new Promise((resolve) => blocker.once("listening", resolve));
+        const port = (blocker.address() as { port: number }).port;
+        const server = serve(["--port", "0", "--ollama-port", String(port), "--models-dir", await temporaryFolder()]);
+        expect(await server.exited).toBe(1);
+        expect(server.output().trim().split("\n").at(-1)).toBe(`lmhost: port ${port} on 127.0.0.1 (--ollama-port) is already in use; is Ollama itself running?`);
+        blocker.close();
+    });
 });

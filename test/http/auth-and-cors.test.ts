@@ -1,5 +1,6 @@
 /** API keys on every route, and CORS: off by default, on for the origins asked for. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { speaksOllama } from "../../src/http/errorEnvelope.js";
 import type { RunningServer } from "../../src/server.js";
 import { standardModelsFolder } from "../support/fixtures.js";
 import { postJson, startTestServer } from "../support/testServer.js";
@@ -16,13 +17,14 @@ describe("API keys", () => {
     });
 
     it("refuses every route without a key, with a 401 in the route's API's shape", async () => {
-        const routes = server.app.routeList.filter((route) => route.method !== "HEAD" && !route.url.startsWith("/docs") && !["/openapi.json", "/health"].includes(route.url));
+        const routes = server.app.routeList.filter((route) => route.method !== "HEAD" && !route.url.startsWith("/docs") && !["/openapi.json", "/health", "/"].includes(route.url));
         expect(routes.length).toBeGreaterThan(15);
         for (const route of routes) {
             const response = await call(route.method, route.url);
             expect(response.status, `${route.method} ${route.url}`).toBe(401);
             const body = await response.json();
             if (route.url.startsWith("/v1/messages")) expect(body).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+            else if (speaksOllama(route.url)) expect(body).toEqual({ error: expect.stringContaining("API key") });
             else expect(body.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
         }
         expect((await call("GET", "/no/such/route")).status).toBe(401);
@@ -52,6 +54,7 @@ describe("API keys", () => {
         expect(health.status).toBe(200);
         expect(await health.json()).toEqual({ status: "ok" });
         expect((await call("GET", "/health?model=tiny-chat")).status, "a model's state is data").toBe(401);
+        expect(await (await call("GET", "/")).text(), "Ollama's clients probe it").toBe("Ollama is running");
         expect((await call("GET", "/health?model=tiny-chat", { authorization: "Bearer key-one" })).status).not.toBe(401);
     });
 
@@ -108,6 +111,15 @@ describe("CORS", () => {
         try {
             const response = await preflight(`${server.url}/api/v0/models`, "http://localhost:5173");
             expect(response.headers.get("access-control-allow-origin")).toBe("*");
+            expect(response.headers.get("access-control-allow-methods")).toContain("DELETE");
+            // Streams write their headers themselves: the CORS headers must come along (SSE and NDJSON).
+            const origin = { origin: "http://localhost:5173", "content-type": "application/json" };
+            const chat = { model: "tiny-chat", messages: [{ role: "user", content: "hi" }], max_tokens: 2, stream: true };
+            for (const [path, body] of [["/v1/chat/completions", chat], ["/api/chat", { ...chat, options: { num_predict: 2 } }]] as const) {
+                const streamed = await fetch(`${server.url}${path}`, { method: "POST", headers: origin, body: JSON.stringify(body) });
+                expect(streamed.headers.get("access-control-allow-origin"), path).toBe("*");
+                await streamed.text();
+            }
         } finally {
             await server.close();
         }

@@ -3,6 +3,7 @@ import { resolveConfig, type RawServeOptions } from "../../src/config.js";
 import { silentLogger, type Logger } from "../../src/logger.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 
+/** `ollamaPort: 0` opens the Ollama listener too, on an ephemeral port (its URL in `ollamaUrl`); it is off otherwise. */
 export async function startTestServer(options: RawServeOptions & { modelsDir: string | string[] }, logger: Logger = silentLogger): Promise<RunningServer> {
     // One thread per engine keeps parallel test processes from fighting over two cores.
     // The machine's own Hugging Face cache and Ollama store stay out of tests unless a test names them.

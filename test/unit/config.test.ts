@@ -36,6 +36,24 @@ describe("resolveConfig", () => {
         expect(() => resolveConfig({ contextLength: "lots" })).toThrow(/--context-length/);
     });
 
+    it("opens no Ollama port unless --ollama-port names one, on the main port's host", () => {
+        expect(resolveConfig({}).ollamaPort).toBeNull();
+        // An empty environment variable (LMHOST_OLLAMA_PORT= in a service file) is none, as is "off".
+        expect(resolveConfig({ ollamaPort: "" }).ollamaPort).toBeNull();
+        expect(resolveConfig({ ollamaPort: "off" }).ollamaPort).toBeNull();
+        expect(resolveConfig({ ollamaPort: "11434", host: "0.0.0.0" })).toMatchObject({ ollamaPort: 11434, host: "0.0.0.0", port: 1234 });
+        expect(resolveConfig({ ollamaPort: 11434 }).ollamaPort).toBe(11434);
+        // Any free port, as --port 0, for tests: both may be 0.
+        expect(resolveConfig({ port: "0", ollamaPort: "0" })).toMatchObject({ port: 0, ollamaPort: 0 });
+    });
+
+    it("rejects an --ollama-port that is no port, or the main port", () => {
+        expect(() => resolveConfig({ ollamaPort: "99999" })).toThrow(new ConfigError('--ollama-port must be an integer from 0 to 65535, got "99999"'));
+        expect(() => resolveConfig({ ollamaPort: "ollama" })).toThrow(/--ollama-port/);
+        expect(() => resolveConfig({ ollamaPort: "1234" })).toThrow(new ConfigError("--ollama-port must differ from --port, both 1234"));
+        expect(() => resolveConfig({ port: "8080", ollamaPort: 8080 })).toThrow(/--ollama-port must differ from --port/);
+    });
+
     it("keeps stored responses in memory only unless --responses-dir names a folder, resolved", () => {
         expect(resolveConfig({}).responsesDir).toBeNull();
         // An empty environment variable is no folder, not the working folder.

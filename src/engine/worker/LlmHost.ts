@@ -262,7 +262,9 @@ export class LlmHost {
         const lazy = grammarState instanceof LazyGrammar ? grammarState : null;
         const cachedTokens = await this.prepareSequence(sequence, promptTokens, params.reusePromptCache);
         const { sampling } = params;
-        const recentTokens = promptTokens.slice(-penaltyWindow);
+        // Ollama's repeat_last_n: 0 disables the penalties, as there.
+        const window = sampling.repeatLastN ?? penaltyWindow;
+        const recentTokens = window === 0 ? [] : promptTokens.slice(-window);
         const decoder = new TokenTextDecoder(this.model, params.keepControlTokens);
         const endsTurn = this.turnEndCheck(params.turnEnd);
         let endToken: string | null = null;
@@ -293,7 +295,7 @@ export class LlmHost {
             seed: sampling.seed,
             repeatPenalty: {
                 punishTokens: () => recentTokens,
-                maxPunishTokens: penaltyWindow,
+                maxPunishTokens: Math.max(window, 1),
                 penalty: sampling.repeatPenalty,
                 presencePenalty: sampling.presencePenalty,
                 frequencyPenalty: sampling.frequencyPenalty
@@ -316,7 +318,7 @@ export class LlmHost {
                 }
                 completionTokens++;
                 recentTokens.push(token);
-                if (recentTokens.length > penaltyWindow) recentTokens.shift();
+                if (recentTokens.length > window) recentTokens.shift();
                 const tokenText = decoder.push(token);
                 lazy?.push(token, tokenText);
                 const text = stops.push(tokenText);

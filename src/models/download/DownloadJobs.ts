@@ -22,6 +22,10 @@ export type DownloadJob = {
     completedAt: Date | null;
     error: string | null;
     files: string[];
+    /** The files in download order: where each goes, its size, and the SHA-256 the Hub publishes (null: none). */
+    parts: Array<{ path: string; size: number; sha256: string | null }>;
+    /** Resolves when the download has ended, either way (status then says which). */
+    finished: Promise<void>;
 };
 
 async function alreadyComplete(plan: DownloadPlan): Promise<boolean> {
@@ -48,12 +52,14 @@ export class DownloadJobs {
             startedAt: new Date(),
             completedAt: done ? new Date() : null,
             error: null,
-            files
+            files,
+            parts: plan.files.map((file, index) => ({ path: files[index]!, size: file.size, sha256: file.sha256 })),
+            finished: Promise.resolve()
         };
         this.jobs.set(job.id, job);
         if (!done) {
             this.logger.info(`Downloading ${plan.files.map((file) => file.path).join(", ")} from ${plan.repo} (${plan.totalBytes} bytes)`);
-            void this.downloader.download(plan, (progress) => {
+            job.finished = this.downloader.download(plan, (progress) => {
                 job.downloadedBytes = progress.downloadedBytes;
                 job.bytesPerSecond = progress.bytesPerSecond;
             }).then(() => {

@@ -86,7 +86,8 @@ export type ModelInstance = {
     readonly entry: CatalogEntry;
     readonly engine: Engine;
     readonly origin: "jit" | "explicit";
-    readonly ttlSeconds: number | null;
+    /** Idle seconds before it unloads (null: never); Ollama's keep_alive sets it per request. */
+    ttlSeconds: number | null;
     readonly loadedAt: Date;
     readonly loadSeconds: number;
     /** What the load asked for beyond the defaults. */
@@ -226,6 +227,15 @@ export class ModelLifecycle {
             watchers.delete(watcher);
             if (watchers.size === 0 && this.loadWatchers.get(id) === watchers) this.loadWatchers.delete(id);
         }
+    }
+
+    /**
+     * Ollama's keep_alive: from now on the instance unloads after `seconds` idle (0: as soon as its requests end;
+     * null: never), whoever loaded it.
+     */
+    keepAlive(instance: ModelInstance, seconds: number | null): void {
+        instance.ttlSeconds = seconds;
+        if (instance.inFlight === 0) this.becameIdle(instance);
     }
 
     /** Throws QueueFull when all the instance's sequences are busy and `maxQueue` requests already wait. */
