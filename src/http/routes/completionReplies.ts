@@ -101,3 +101,17 @@ export const unixSeconds = () => Math.floor(Date.now() / 1000);
 export function chunkSerializer<T extends TSchema>(reply: FastifyReply, schema: T): (chunk: Static<T>) => string {
     return reply.compileSerializationSchema(schema as unknown as Record<string, unknown>) as (chunk: Static<T>) => string;
 }
+
+/**
+ * A call's arguments as an object (Anthropic's tool_use input, Ollama's tool_calls arguments); arguments that are
+ * no JSON object are kept whole, as text under "arguments".
+ */
+export function callArgumentsObject(text: string): Record<string, unknown> {
+    try {
+        const parsed: unknown = JSON.parse(text === "" ? "{}" : text);
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+        // Not JSON: kept as text below.
+    }
+    return { arguments: text };
+}

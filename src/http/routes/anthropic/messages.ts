@@ -17,7 +17,7 @@ import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { toAnthropicError } from "../../errorEnvelope.js";
 import { startEventStream } from "../../sse.js";
 import { completionResponses } from "../../../schemas/errorEnvelope.js";
-import { chunkSerializer, collectCompletion, completionId, throwIfEndedByServer, writeEventStream } from "../completionReplies.js";
+import { callArgumentsObject, chunkSerializer, collectCompletion, completionId, throwIfEndedByServer, writeEventStream } from "../completionReplies.js";
 import { dialectChatRequest } from "../generationRequest.js";
 
 type Conversation = Pick<AnthropicMessagesRequest, "model" | "messages" | "system" | "tools" | "tool_choice" | "thinking">;
@@ -111,17 +111,6 @@ function usage(summary: CompletionSummary): AnthropicUsage {
     };
 }
 
-/** A call's arguments as the object Anthropic's tool_use input is; arguments that are no JSON object are kept whole. */
-function toolInput(text: string): Record<string, unknown> {
-    try {
-        const parsed: unknown = JSON.parse(text === "" ? "{}" : text);
-        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-        // Not JSON: kept as text below.
-    }
-    return { arguments: text };
-}
-
 export const anthropicMessageRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async (app, { services }) => {
     const tags = ["Anthropic Messages API"];
     const errors = { "4xx": AnthropicError, "5xx": AnthropicError };
@@ -149,7 +138,7 @@ export const anthropicMessageRoutes: FastifyPluginAsyncTypebox<RouteDependencies
             const content: AnthropicContentBlock[] = [
                 ...(reasoning !== "" ? [{ type: "thinking" as const, thinking: reasoning, signature: "" }] : []),
                 ...(text.trim() !== "" || summary.toolCalls.length === 0 ? [{ type: "text" as const, text, citations: null }] : []),
-                ...summary.toolCalls.map((call) => ({ type: "tool_use" as const, id: call.id, name: call.name, input: toolInput(call.arguments) }))
+                ...summary.toolCalls.map((call) => ({ type: "tool_use" as const, id: call.id, name: call.name, input: callArgumentsObject(call.arguments) }))
             ];
             return message(content, summary);
         }

@@ -20,9 +20,9 @@ import { withoutUndefined } from "../../../services/withoutUndefined.js";
 import type { RouteDependencies, Services } from "../../app.js";
 import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { startEventStream } from "../../sse.js";
-import { chunkSerializer, collectCompletion, throwIfEndedByServer, writeEventStream } from "../completionReplies.js";
+import { callArgumentsObject, chunkSerializer, collectCompletion, throwIfEndedByServer, writeEventStream } from "../completionReplies.js";
 import { dialectChatRequest } from "../generationRequest.js";
-import { parseKeepAlive } from "./keepAlive.js";
+import { keepAliveTerms, parseKeepAlive } from "./keepAlive.js";
 import { findOllamaModel } from "./ollamaShapes.js";
 
 type Options = NonNullable<OllamaChatRequest["options"]>;
@@ -70,7 +70,6 @@ class LoadTimer implements LoadWatcher {
 /** What every generation request of this API shares: the model (by its Ollama name), limits, sampling, keep_alive. */
 async function generationFields(services: Services, body: Common, receivedAt: number) {
     const model = (await findOllamaModel(services.models, body.model, "run")).id;
-    const keepAlive = body.keep_alive === undefined ? undefined : parseKeepAlive(body.keep_alive);
     const predict = body.options?.num_predict;
     const loadTimer = new LoadTimer();
     const fields: Pick<GenerationRequest, "model" | "maxTokens" | "stop" | "sampling" | "stream" | "responseFormat"> &
@@ -82,7 +81,7 @@ async function generationFields(services: Services, body: Common, receivedAt: nu
         stream: body.stream !== false,
         responseFormat: responseFormat(body.format),
         loadWatcher: loadTimer,
-        ...(keepAlive !== undefined ? { keepAliveSeconds: keepAlive, ...(keepAlive !== null && keepAlive > 0 ? { ttlSeconds: keepAlive } : {}) } : {}),
+        ...keepAliveTerms(body.keep_alive),
         ...(body.options?.num_ctx !== undefined ? { contextLength: body.options.num_ctx } : {})
     };
     return { fields, loadTimer, receivedAt };
@@ -123,24 +122,14 @@ function metrics(summary: CompletionSummary, loadSeconds: number, receivedAt: nu
     };
 }
 
-/** A call's arguments as the object Ollama's tool_calls hold; text that is no JSON object is kept under "arguments". */
-function argumentsObject(text: string): Record<string, unknown> {
-    try {
-        const parsed: unknown = JSON.parse(text === "" ? "{}" : text);
-        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-        // Not JSON: kept as text below.
-    }
-    return { arguments: text };
-}
-
-const toolCalls = (summary: CompletionSummary) => summary.toolCalls.map((call, index) => ({ id: call.id, function: { index, name: call.name, arguments: argumentsObject(call.arguments) } }));
+const toolCalls = (summary: CompletionSummary) => summary.toolCalls.map((call, index) => ({ id: call.id, function: { index, name: call.name, arguments: callArgumentsObject(call.arguments) } }));
 
 /**
  * A request with nothing to generate loads the model (done_reason "load"), or unloads it with keep_alive 0
  * ("unload"), as Ollama does: clients preload models this way.
  */
-async function loadOnly(services: Services, body: Common, unload: boolean) {
+async function loadOnly(services: Services, body: Common) {
+    const unload = body.keep_alive !== undefined && parseKeepAlive(body.keep_alive) === 0;
     const model = await findOllamaModel(services.models, body.model, "run");
     if (unload) {
         for (const instance of model.instances) await services.models.unload(instance.id).catch(() => undefined);
@@ -192,7 +181,7 @@ export const ollamaGenerationRoutes: FastifyPluginAsyncTypebox<RouteDependencies
         const { body } = request;
         const messages = body.messages ?? [];
         if (messages.length === 0) {
-            const reason = await loadOnly(services, body, body.keep_alive !== undefined && parseKeepAlive(body.keep_alive) === 0);
+            const reason = await loadOnly(services, body);
             return { model: body.model, created_at: createdAt(), message: { role: "assistant" as const, content: "" }, done: true, done_reason: reason };
         }
         const { fields, loadTimer, receivedAt } = await generationFields(services, body, request.receivedAt);
@@ -236,7 +225,7 @@ export const ollamaGenerationRoutes: FastifyPluginAsyncTypebox<RouteDependencies
         }
         const prompt = body.prompt ?? "";
         if (prompt === "") {
-            const reason = await loadOnly(services, body, body.keep_alive !== undefined && parseKeepAlive(body.keep_alive) === 0);
+            const reason = await loadOnly(services, body);
             return { model: body.model, created_at: createdAt(), response: "", done: true, done_reason: reason };
         }
         const { fields, loadTimer, receivedAt } = await generationFields(services, body, request.receivedAt);
@@ -264,11 +253,10 @@ export const ollamaGenerationRoutes: FastifyPluginAsyncTypebox<RouteDependencies
     }, async (request, replyTo) => {
         const { body } = request;
         const model = (await findOllamaModel(services.models, body.model, "run")).id;
-        const keepAlive = body.keep_alive === undefined ? undefined : parseKeepAlive(body.keep_alive);
         const loadedBefore = services.models.instances().some((instance) => instance.entry.id === model);
         const started = performance.now();
         const result = await services.inference.embed(model, typeof body.input === "string" ? [body.input] : body.input, clientDisconnectSignal(replyTo),
-            withoutUndefined({ dimensions: body.dimensions, keepAliveSeconds: keepAlive, ttlSeconds: keepAlive !== undefined && keepAlive !== null && keepAlive > 0 ? keepAlive : undefined }));
+            { ...withoutUndefined({ dimensions: body.dimensions }), ...keepAliveTerms(body.keep_alive) });
         const instance = services.models.instances().find((candidate) => candidate.entry.id === model);
         return {
             model: body.model, embeddings: result.vectors,
@@ -283,8 +271,7 @@ export const ollamaGenerationRoutes: FastifyPluginAsyncTypebox<RouteDependencies
     }, async (request, replyTo) => {
         const { body } = request;
         const model = (await findOllamaModel(services.models, body.model, "run")).id;
-        const keepAlive = body.keep_alive === undefined ? undefined : parseKeepAlive(body.keep_alive);
-        const result = await services.inference.embed(model, [body.prompt], clientDisconnectSignal(replyTo), withoutUndefined({ keepAliveSeconds: keepAlive }));
+        const result = await services.inference.embed(model, [body.prompt], clientDisconnectSignal(replyTo), keepAliveTerms(body.keep_alive));
         return { embedding: result.vectors[0]! };
     });
 };

@@ -17,3 +17,13 @@ export function parseKeepAlive(value: string | number): number | null {
     if (!Number.isFinite(seconds)) throw new InvalidRequest(`Invalid keep_alive ${JSON.stringify(value)}.`, "keep_alive", "invalid_duration");
     return seconds < 0 ? null : Math.ceil(seconds);
 }
+
+/**
+ * A request's keep_alive as the inference service takes it: the idle TTL from this request on, and the TTL of a
+ * load it starts (a positive one; 0 and "for ever" are set on the instance once loaded).
+ */
+export function keepAliveTerms(value: string | number | undefined): { keepAliveSeconds?: number | null; ttlSeconds?: number } {
+    if (value === undefined) return {};
+    const seconds = parseKeepAlive(value);
+    return { keepAliveSeconds: seconds, ...(seconds !== null && seconds > 0 ? { ttlSeconds: seconds } : {}) };
+}
