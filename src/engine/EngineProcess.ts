@@ -4,6 +4,7 @@
  * resolves, so the model can be marked unloaded; the server itself carries on.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { pushable } from "it-pushable";
 import { fileURLToPath } from "node:url";
 import { ContextLengthExceeded, EngineFailure, InvalidRequest, LoadCancelled, ModelLoadFailed } from "../errors.js";
@@ -56,8 +57,25 @@ function toError(description: EngineFailureDescription, promptParam: string): Er
     }
 }
 
-/** What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests). */
-export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "tokenize" | "detokenize" | "rank" | "cancelAll" | "dispose">;
+/**
+ * What the rest of the server uses of an engine process (a fake engine can stand in for it in unit tests).
+ * `residentMemory` is optional: a stand-in without it has unknown memory.
+ */
+export type Engine = Pick<EngineProcess, "model" | "estimate" | "exited" | "alive" | "pid" | "heldGenerations" | "generate" | "embed" | "countPromptTokens" | "tokenize" | "detokenize" | "rank" | "cancelAll" | "dispose">
+    & Partial<Pick<EngineProcess, "residentMemory">>;
+
+/** Where an engine's resident memory is read: "auto" from the OS where it tells (Linux's /proc), else from the worker. */
+export type MemorySource = "auto" | "worker";
+
+/** A process's resident set in bytes, from /proc/<pid>/status (VmRSS, in kB); null where there is no such file or line. */
+export async function procResidentMemory(pid: number): Promise<number | null> {
+    try {
+        const match = /^VmRSS:\s*(\d+)\s*kB/m.exec(await readFile(`/proc/${pid}/status`, "latin1"));
+        return match ? Number(match[1]) * 1024 : null;
+    } catch {
+        return null;
+    }
+}
 
 export class EngineProcess {
     private readonly jobs = new Map<number, Job>();
@@ -280,16 +298,44 @@ export class EngineProcess {
         return answer.type === "ranked" ? { scores: answer.scores, tokenCount: answer.tokenCount } : { scores: [], tokenCount: 0 };
     }
 
-    private ask(message: (id: number) => ToWorker, param: string): Promise<FromWorker> {
+    /**
+     * The worker's resident memory in bytes (its weights and contexts in RAM, and the rest of the process), or
+     * null when unknown: the engine is gone, or the worker did not answer within `timeoutMs`. On Linux it is read
+     * from /proc, which does not disturb the worker at all; elsewhere (or with `from: "worker"`) the worker is asked.
+     */
+    async residentMemory(options: { from?: MemorySource; timeoutMs?: number } = {}): Promise<number | null> {
+        const pid = this.child.pid;
+        if (!this.alive || pid === undefined) return null;
+        if ((options.from ?? "auto") === "auto" && process.platform === "linux") {
+            const fromProc = await procResidentMemory(pid);
+            if (fromProc !== null) return fromProc;
+        }
+        try {
+            const answer = await this.ask((id) => ({ type: "memoryUsage", id }), "model", options.timeoutMs ?? 1000);
+            return answer.type === "memoryUsage" ? answer.rssBytes : null;
+        } catch {
+            return null;
+        }
+    }
+
+    /** One message, one answer; with `timeoutMs`, an answer later than that fails the ask (and is dropped when it comes). */
+    private ask(message: (id: number) => ToWorker, param: string, timeoutMs?: number): Promise<FromWorker> {
         const id = this.nextJobId++;
         return new Promise<FromWorker>((resolve, reject) => {
+            const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+                this.jobs.delete(id);
+                reject(new EngineFailure(`the engine process did not answer within ${timeoutMs} ms`));
+            }, timeoutMs);
+            timer?.unref();
             this.jobs.set(id, {
                 param,
                 answered: (answer) => {
+                    clearTimeout(timer);
                     this.jobs.delete(id);
                     resolve(answer);
                 },
                 fail: (error) => {
+                    clearTimeout(timer);
                     this.jobs.delete(id);
                     reject(error);
                 }
@@ -344,7 +390,7 @@ export class EngineProcess {
                 return job.push?.(done);
             }
             case "embedded": return job.embedded?.({ vectors: message.vectors, tokenCounts: message.tokenCounts });
-            case "tokenized": case "detokenized": case "ranked": return job.answered?.(message);
+            case "tokenized": case "detokenized": case "ranked": case "memoryUsage": return job.answered?.(message);
             case "failed": return job.fail(toError(message.error, job.param));
         }
     }

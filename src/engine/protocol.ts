@@ -220,6 +220,8 @@ export type ToWorker =
     | { type: "detokenize"; id: number; tokens: number[] }
     /** A reranker's relevance score (0 to 1) of each document for the query. */
     | { type: "rank"; id: number; query: string; documents: string[] }
+    /** The worker's resident memory (GET /lmhost/status, where the OS does not tell the server). */
+    | { type: "memoryUsage"; id: number }
     | { type: "cancel"; id: number }
     /** The job's reader is behind (the server holds many of its tokens): wait between tokens until "proceed". */
     | { type: "hold"; id: number }
@@ -241,4 +243,6 @@ export type FromWorker =
     | { type: "tokenized"; id: number; tokens: number[]; pieces: string[] }
     | { type: "detokenized"; id: number; text: string }
     | { type: "ranked"; id: number; scores: number[]; tokenCount: number }
+    /** `process.memoryUsage.rss()` of the worker: the weights and contexts it holds in RAM, and the rest of it. */
+    | { type: "memoryUsage"; id: number; rssBytes: number }
     | { type: "failed"; id: number; error: EngineFailureDescription };

@@ -1,13 +1,40 @@
 /**
  * The server's Prometheus metrics: requests by route and status, tokens in and out, time to first token and
  * decode speed, queue depth, busy sequences, loaded models and load times. One registry per server, so
- * several servers in one process (tests) keep separate counts.
+ * several servers in one process (tests) keep separate counts. The same counts feed GET /lmhost/status: its
+ * totals are read from these counters, its per-instance load from the gauges' own source, and its last
+ * minutes from a small ring buffer (RecentActivity) fed by the same calls.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { DraftCounts } from "../engine/protocol.js";
 import type { ModelInstance } from "../models/lifecycle/ModelLifecycle.js";
+import { RecentActivity, type MinuteActivity, type WallClock } from "./RecentActivity.js";
 
 export type InstanceSource = () => ModelInstance[];
+
+/** An instance's sequences and what occupies them, as the lmhost_sequences, _busy_sequences, _queue_depth and _held_generations gauges say. */
+export type InstanceLoad = { sequences: number; busy: number; queued: number; held: number };
+
+export function instanceLoad(instance: ModelInstance): InstanceLoad {
+    const sequences = instance.engine.model.parallel;
+    return {
+        sequences,
+        busy: Math.min(instance.inFlight, sequences),
+        queued: Math.max(0, instance.inFlight - sequences),
+        held: instance.engine.heldGenerations
+    };
+}
+
+/** Sums of the counters since the server started, as /metrics has them. */
+export type MetricTotals = { requests: number; errors: number; completions: number; promptTokens: number; completionTokens: number };
+
+export type ServerMetricsOptions = {
+    /** Wall-clock milliseconds, for the per-minute activity and the uptime; default Date.now. */
+    clock?: WallClock;
+};
+
+const sumOf = async (metric: Counter<string>, where: (labels: Partial<Record<string, string | number>>) => boolean = () => true) =>
+    (await metric.get()).values.reduce((sum, sample) => (where(sample.labels) ? sum + sample.value : sum), 0);
 
 export class ServerMetrics {
     readonly registry = new Registry();
@@ -22,8 +49,15 @@ export class ServerMetrics {
     private readonly tokensAfterCancel: Histogram<"model">;
     private readonly draftTokens: Counter<"model" | "outcome">;
     private instances: InstanceSource = () => [];
+    private readonly clock: WallClock;
+    private readonly recentActivity: RecentActivity;
+    /** Clock time the metrics were created: the server's start. */
+    readonly startedAt: number;
 
-    constructor() {
+    constructor(options: ServerMetricsOptions = {}) {
+        this.clock = options.clock ?? { now: () => Date.now() };
+        this.recentActivity = new RecentActivity(this.clock);
+        this.startedAt = this.clock.now();
         const instances = () => this.instances();
         const registers = [this.registry];
         // prom-client's own names start with process_ and nodejs_: lmhost_process_cpu_seconds_total, not _process_process_.
@@ -59,19 +93,19 @@ export class ServerMetrics {
         };
         new Gauge({
             name: "lmhost_queue_depth", help: "Requests waiting for a sequence, per loaded instance.", labelNames: ["instance", "model"], registers,
-            collect: perInstance((instance) => Math.max(0, instance.inFlight - instance.engine.model.parallel))
+            collect: perInstance((instance) => instanceLoad(instance).queued)
         });
         new Gauge({
             name: "lmhost_busy_sequences", help: "Sequences generating now, per loaded instance.", labelNames: ["instance", "model"], registers,
-            collect: perInstance((instance) => Math.min(instance.inFlight, instance.engine.model.parallel))
+            collect: perInstance((instance) => instanceLoad(instance).busy)
         });
         new Gauge({
             name: "lmhost_held_generations", help: "Generations held between tokens because their clients do not read, per loaded instance.",
-            labelNames: ["instance", "model"], registers, collect: perInstance((instance) => instance.engine.heldGenerations)
+            labelNames: ["instance", "model"], registers, collect: perInstance((instance) => instanceLoad(instance).held)
         });
         new Gauge({
             name: "lmhost_sequences", help: "Sequences (parallel slots), per loaded instance.", labelNames: ["instance", "model"], registers,
-            collect: perInstance((instance) => instance.engine.model.parallel)
+            collect: perInstance((instance) => instanceLoad(instance).sequences)
         });
         new Gauge({
             name: "lmhost_loaded_models", help: "Loaded model instances.", registers,
@@ -84,8 +118,35 @@ export class ServerMetrics {
         this.instances = source;
     }
 
+    /** The loaded instances, from the source the per-instance gauges read. */
+    loadedInstances(): ModelInstance[] {
+        return this.instances();
+    }
+
+    /**
+     * The counters' sums over all their labels, read from the counters /metrics prints: requests (errors: those
+     * answered with a status of 400 or more), completions, prompt and completion tokens.
+     */
+    async totals(): Promise<MetricTotals> {
+        const [requests, errors, completions, promptTokens, completionTokens] = await Promise.all([
+            sumOf(this.requests), sumOf(this.requests, (labels) => Number(labels.status) >= 400),
+            sumOf(this.completions), sumOf(this.promptTokens), sumOf(this.completionTokens)
+        ]);
+        return { requests, errors, completions, promptTokens, completionTokens };
+    }
+
+    /** The last minutes' requests and completions, oldest first, up to the current minute. */
+    recent(): MinuteActivity[] {
+        return this.recentActivity.minutes();
+    }
+
+    uptimeSeconds(): number {
+        return (this.clock.now() - this.startedAt) / 1000;
+    }
+
     countRequest(route: string, method: string, status: number): void {
         this.requests.inc({ route, method, status: String(status) });
+        this.recentActivity.countRequest(status);
     }
 
     /** Timings are null for a completion whose client left before the end (nothing timed it). */
@@ -102,6 +163,12 @@ export class ServerMetrics {
         this.completions.inc({ model, stop_reason: summary.stopReason });
         if (summary.completionTokens > 0 && summary.timeToFirstToken !== null) this.timeToFirstToken.observe({ model }, summary.timeToFirstToken);
         if (summary.tokensPerSecond !== null && summary.tokensPerSecond > 0) this.decodeSpeed.observe({ model }, summary.tokensPerSecond);
+        // Timed as the histograms are: a speed only where one was measured, a first token only where there was one.
+        this.recentActivity.countCompletion({
+            completionTokens: summary.completionTokens,
+            tokensPerSecond: summary.tokensPerSecond !== null && summary.tokensPerSecond > 0 ? summary.tokensPerSecond : null,
+            timeToFirstToken: summary.completionTokens > 0 ? summary.timeToFirstToken : null
+        });
     }
 
     /** A generation stopped because its client went away (or the server is shutting down). */

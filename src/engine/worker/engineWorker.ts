@@ -301,6 +301,9 @@ async function handle(message: ToWorker): Promise<void> {
             }
             return;
         }
+        case "memoryUsage":
+            send({ type: "memoryUsage", id: message.id, rssBytes: process.memoryUsage.rss() });
+            return;
         case "cancel":
             running.get(message.id)?.abort();
             return;
