@@ -35,6 +35,8 @@ import { v1ModelRoutes } from "./routes/v1/models.js";
 import { registerOpenApi } from "./openApi.js";
 import { ollamaRoutes } from "./routes/ollama/index.js";
 import { operationsRoutes } from "./routes/operations.js";
+import { statusRoutes } from "./routes/status.js";
+import { webAppRoutes } from "./routes/webApp.js";
 import { closeIfStalled } from "./sse.js";
 
 export type Services = {
@@ -171,7 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const routes of [
         v0ModelRoutes, v0ChatRoutes, v0CompletionRoutes, v0EmbeddingRoutes,
         openAiModelRoutes, openAiChatRoutes, openAiCompletionRoutes, openAiEmbeddingRoutes, openAiResponseRoutes,
-        v1ModelRoutes, v1DownloadRoutes, v1ChatRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, ollamaRoutes, operationsRoutes
+        v1ModelRoutes, v1DownloadRoutes, v1ChatRoutes, anthropicMessageRoutes, llamaServerUtilityRoutes, ollamaRoutes, operationsRoutes, webAppRoutes, statusRoutes
     ]) {
         await app.register(routes, dependencies);
     }

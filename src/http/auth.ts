@@ -29,10 +29,11 @@ function presentedKey(request: FastifyRequest): string | null {
 }
 
 /**
- * `/` (Ollama's "Ollama is running" probe) and `/health` are liveness; `/health?model=` says whether that model
- * exists and why its load failed: data, behind the key.
+ * `/` (the web app's page, or Ollama's "Ollama is running" probe) and the app's bundle under `/assets/` hold no
+ * data (a browser cannot send a key with a script tag); `/health` is liveness; `/health?model=` says whether that
+ * model exists and why its load failed: data, behind the key.
  */
-const isPublic = (url: string) => url === "/" || url === "/health" || url === "/openapi.json" || url === "/docs" || url.startsWith("/docs/");
+const isPublic = (url: string) => url === "/" || url.startsWith("/assets/") || url === "/health" || url === "/openapi.json" || url === "/docs" || url.startsWith("/docs/");
 
 export function requireApiKeys(app: FastifyInstance, keys: readonly string[]): void {
     if (keys.length === 0) return;

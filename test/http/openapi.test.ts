@@ -17,7 +17,7 @@ describe("GET /openapi.json", () => {
         expect(Object.keys(document.paths).sort()).toEqual([
             "/", "/api/chat", "/api/copy", "/api/delete", "/api/embed", "/api/embeddings", "/api/generate", "/api/ps", "/api/pull", "/api/show", "/api/tags", "/api/v0/chat/completions", "/api/v0/completions", "/api/v0/embeddings", "/api/v0/models", "/api/v0/models/{model}",
             "/api/v1/chat", "/api/v1/models", "/api/v1/models/download", "/api/v1/models/download/status/{job_id}", "/api/v1/models/load", "/api/v1/models/unload",
-            "/api/v1/models/unload-all", "/api/version", "/apply-template", "/detokenize", "/health", "/metrics", "/rerank", "/tokenize", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages",
+            "/api/v1/models/unload-all", "/api/version", "/apply-template", "/detokenize", "/health", "/lmhost/status", "/metrics", "/rerank", "/tokenize", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages",
             "/v1/messages/count_tokens", "/v1/models", "/v1/models/{model}", "/v1/rerank", "/v1/responses", "/v1/responses/input_tokens", "/v1/responses/{id}",
             "/v1/responses/{id}/input_items"
         ]);

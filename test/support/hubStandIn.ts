@@ -13,6 +13,8 @@ export type StandInOptions = {
     interruptFirstTransferAfter?: number;
     /** Answer 401 unless `Authorization: Bearer <token>`. */
     token?: string;
+    /** Send file contents at about this rate, in 16 KiB pieces, so that a download's progress can be watched. */
+    bytesPerSecond?: number;
 };
 
 export type RecordedRequest = { method: string; url: string; range: string | undefined; authorization: string | undefined };
@@ -88,7 +90,22 @@ export async function startHubStandIn(repos: Record<string, StandInFile[]>, opti
             response.write(body.subarray(0, cutAt), () => setTimeout(() => response.destroy(), 20));
             return;
         }
-        response.end(body);
+        const rate = options.bytesPerSecond;
+        if (rate === undefined) {
+            response.end(body);
+            return;
+        }
+        const piece = 16 * 1024;
+        const send = (at: number) => {
+            if (response.destroyed) return;
+            if (at >= body.length) {
+                response.end();
+                return;
+            }
+            response.write(body.subarray(at, at + piece));
+            setTimeout(() => send(at + piece), (piece / rate) * 1000);
+        };
+        send(0);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as { port: number };

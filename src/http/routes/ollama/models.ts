@@ -1,7 +1,8 @@
 /**
- * Ollama's model management and probes: `HEAD /` and `GET /` (Ollama is running), `/api/version`, `/api/tags`,
- * `/api/show`, `/api/ps`, `/api/delete`, `/api/copy` and `/api/pull` (from the Hugging Face Hub only), in Ollama's
- * shapes (its `api/types.go`). Names are Ollama names (ollamaNames.ts); errors are `{"error": "..."}`.
+ * Ollama's model management and version probe: `/api/version`, `/api/tags`, `/api/show`, `/api/ps`, `/api/delete`,
+ * `/api/copy` and `/api/pull` (from the Hugging Face Hub only), in Ollama's shapes (its `api/types.go`); `HEAD /` and
+ * `GET /` (Ollama is running) are in ../webApp.ts, which shares `/` with the web app. Names are Ollama names
+ * (ollamaNames.ts); errors are `{"error": "..."}`.
  */
 import path from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -113,13 +114,6 @@ export const ollamaModelRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = a
     const errors = { "4xx": OllamaError, "5xx": OllamaError };
     // As Ollama answers delete and copy: 200 and no body.
     const emptyBody = Type.Unknown({ description: "Empty: no body" });
-
-    app.get("/", {
-        schema: {
-            summary: "Ollama's probe: answers `Ollama is running` (HEAD too; no API key needed)", tags, security: [], produces: ["text/plain"],
-            response: { 200: Type.String({ description: "Ollama is running" }) }
-        }
-    }, async (_request, reply) => reply.type("text/plain; charset=utf-8").send("Ollama is running"));
 
     app.get("/api/version", {
         schema: { summary: `The Ollama API level lmhost speaks: ${ollamaApiVersion}`, tags, response: { 200: OllamaVersion } }
