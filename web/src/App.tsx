@@ -5,6 +5,9 @@ import { Chat } from "./views/Chat";
 import { Models } from "./views/Models";
 import { Server } from "./views/Server";
 
+/** A key an HTTP header can carry: printable ASCII (fetch refuses anything else, and every request would fail). */
+const usableKey = (key: string) => /^[\x21-\x7e]+$/.test(key.trim());
+
 type KeyRequest = { reason: string; resolve: (key: string | null) => void };
 
 /** Asks for the API key (`--api-key`) when the server first answers 401; Escape or Cancel gives up. */
@@ -26,7 +29,7 @@ function KeyDialog({ request, onDone }: { request: KeyRequest | null; onDone: ()
     };
     return (
         <dialog ref={dialog} class="key-dialog" data-testid="api-key-dialog" aria-labelledby="key-dialog-title" onCancel={(event) => { event.preventDefault(); finish(null); }}>
-            <form method="dialog" onSubmit={(event) => { event.preventDefault(); if (key.trim() !== "") finish(key.trim()); }}>
+            <form method="dialog" onSubmit={(event) => { event.preventDefault(); if (usableKey(key)) finish(key.trim()); }}>
                 <h2 id="key-dialog-title">API key</h2>
                 <p>This server asks for a key (<code>--api-key</code>){request ? <>: <span data-testid="api-key-reason">{request.reason}</span></> : null}</p>
                 <label for="api-key">Key</label>
@@ -35,7 +38,7 @@ function KeyDialog({ request, onDone }: { request: KeyRequest | null; onDone: ()
                 <p class="hint">Kept in this browser (localStorage) and sent as <code>Authorization: Bearer …</code> to this server only.</p>
                 <div class="row end">
                     <button type="button" onClick={() => finish(null)}>Cancel</button>
-                    <button type="submit" class="primary" data-testid="api-key-save" disabled={key.trim() === ""}>Save</button>
+                    <button type="submit" class="primary" data-testid="api-key-save" disabled={!usableKey(key)}>Save</button>
                 </div>
             </form>
         </dialog>

@@ -7,7 +7,6 @@
  * The app's assets are at `/assets/`, named by their content's hash by Vite: cached for a year; index.html is
  * revalidated on every load. The app's pages carry a strict Content-Security-Policy: same origin only.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,14 +61,13 @@ export function prefersHtml(accept: string | undefined): boolean {
 export function webAppRoutesFrom(folder: string): FastifyPluginAsyncTypebox<RouteDependencies> {
     return async (app) => {
         const assets = path.join(folder, "assets");
-        // Without a build there are no assets: /assets/... is then the 404 of any unknown route.
-        if (existsSync(assets)) {
-            await app.register(fastifyStatic, {
-                root: assets, prefix: "/assets/", decorateReply: false, index: false, list: false, dotfiles: "ignore",
-                // Vite names every asset by its content's hash: a name never changes content.
-                maxAge: "365d", immutable: true
-            });
-        }
+        // Registered even before a build exists (a missing file is the 404 of any unknown route), so that a build
+        // made while the server runs serves at once, as the "not built" page promises.
+        await app.register(fastifyStatic, {
+            root: assets, prefix: "/assets/", decorateReply: false, index: false, list: false, dotfiles: "ignore",
+            // Vite names every asset by its content's hash: a name never changes content.
+            maxAge: "365d", immutable: true
+        });
 
         const page = async (request: FastifyRequest): Promise<string> => {
             try {
@@ -90,7 +88,8 @@ export function webAppRoutesFrom(folder: string): FastifyPluginAsyncTypebox<Rout
         }, async (request, reply) => {
             if (cameOnOllamaPort(request)) return reply.type("text/plain; charset=utf-8").send("Ollama is running");
             // The same URL answers two ways: caches must key on Accept.
-            reply.header("vary", "Accept");
+            const vary = reply.getHeader("vary");
+            reply.header("vary", vary === undefined ? "Accept" : `${String(vary)}, Accept`);
             if (!prefersHtml(request.headers.accept)) return reply.type("text/plain; charset=utf-8").send("Ollama is running");
             return reply
                 .type("text/html; charset=utf-8")

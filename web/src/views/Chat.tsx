@@ -292,7 +292,8 @@ export function Chat({ active }: { active: boolean }) {
         setLive(state);
         update(conversation);
 
-        // Deltas arrive faster than frames: the message is redrawn at most once a frame.
+        // Deltas arrive faster than the eye reads: the message (its whole Markdown rendered again each time) is
+        // redrawn at most ten times a second, so a long answer does not cost its length squared every frame.
         let frame = 0;
         const message: Message = { ...assistant };
         const draw = (now = false) => {
@@ -303,9 +304,9 @@ export function Chat({ active }: { active: boolean }) {
                 setLive({ ...state });
             };
             if (now) {
-                if (frame !== 0) cancelAnimationFrame(frame);
+                if (frame !== 0) clearTimeout(frame);
                 apply();
-            } else if (frame === 0) frame = requestAnimationFrame(apply);
+            } else if (frame === 0) frame = window.setTimeout(apply, 100);
         };
         try {
             const response = await apiFetch("/api/v1/chat", {
@@ -369,7 +370,8 @@ export function Chat({ active }: { active: boolean }) {
         } finally {
             liveRef.current = null;
             setLive(null);
-            if (frame !== 0) cancelAnimationFrame(frame);
+            // A redraw still due would bring the answer back to life after its end.
+            if (frame !== 0) clearTimeout(frame);
             conversation = { ...conversation, updatedAt: Date.now(), messages: [...conversation.messages.slice(0, -1), { ...message }] };
             update(conversation);
             void refreshModels();
@@ -440,7 +442,7 @@ export function Chat({ active }: { active: boolean }) {
                     ) : <h1 class="title" data-testid="conversation-title">{current.title}</h1>}
                     {current.messages.length > 0 ? (
                         <div class="row chat-actions">
-                            <button type="button" class="quiet" data-testid="rename-conversation" onClick={() => setRenaming(current.title)}>Rename</button>
+                            <button type="button" class="quiet" data-testid="rename-conversation" disabled={busy} onClick={() => setRenaming(current.title)}>Rename</button>
                             <button type="button" class="quiet" data-testid="export-json" onClick={() => download(`${fileName(current)}.json`, "application/json", JSON.stringify(current, null, 2))}>JSON</button>
                             <button type="button" class="quiet" data-testid="export-markdown" onClick={() => download(`${fileName(current)}.md`, "text/markdown", toMarkdown(current))}>Markdown</button>
                             {confirmingDelete

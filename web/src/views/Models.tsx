@@ -4,7 +4,7 @@
  * `GET /api/v1/models/download/status/{job_id}` every second).
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { getJson, postJson, type DownloadJob, type Model } from "../api";
+import { ApiError, getJson, postJson, type DownloadJob, type Model } from "../api";
 import { bytes, duration, integer, percent } from "../format";
 import { usePolling } from "../hooks";
 
@@ -203,7 +203,9 @@ function Downloads({ onFinished }: { onFinished: () => Promise<void> }) {
                 if (job.status !== "downloading") finished = true;
                 return { ...entry, job };
             } catch (failure) {
-                return { ...entry, job: { ...entry.job, status: "failed" as const, error: (failure as Error).message } };
+                // A job the server no longer knows has failed; a poll that did not get through is tried again.
+                if (failure instanceof ApiError && failure.status === 404) return { ...entry, job: { ...entry.job, status: "failed" as const, error: failure.message } };
+                return entry;
             }
         }));
         setJobs((current) => current.map((entry) => next.find((updated) => updated.job.job_id === entry.job.job_id) ?? entry));
