@@ -189,6 +189,27 @@ describe.skipIf(!haveChromium)("the web app", () => {
         await screenshot("server");
     });
 
+    it("follows the system's colour scheme, and the toggle over it", async () => {
+        const background = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+        await page.emulateMedia({ colorScheme: "dark" });
+        const systemDark = await background();
+        await page.emulateMedia({ colorScheme: "light" });
+        const systemLight = await background();
+        expect(systemDark).not.toBe(systemLight);
+        const toggle = page.locator('[data-testid="theme-toggle"]');
+        /** One press, waiting for the theme it sets: the page applies it after rendering. */
+        const press = async () => {
+            const before = await toggle.innerText();
+            await toggle.click();
+            await expect.poll(() => toggle.innerText()).not.toBe(before);
+        };
+        for (let i = 0; i < 3 && !(await toggle.innerText()).includes("dark"); i++) await press();
+        await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+        expect(await background(), "the toggle's dark over a light system").toBe(systemDark);
+        await page.screenshot({ path: path.join(screenshots, "server-dark-desktop.png") });
+        for (let i = 0; i < 3 && !(await toggle.innerText()).includes("system"); i++) await press();
+    });
+
     it("wrote nothing to the console", () => {
         expect(problems).toEqual([]);
     });
