@@ -43,7 +43,12 @@ export const ServerStatus = Type.Object({
         rss_bytes: Bytes("The server process's resident memory (engines not included: see each instance's memory_bytes)"),
         heap_used_bytes: Bytes("The server process's JavaScript heap in use")
     }),
-    instances: Type.Array(StatusInstance, { description: "Loaded model instances (loads in flight not included)" }),
+    instances: Type.Array(StatusInstance, { description: "Loaded model instances (loads in flight are in `loading`)" }),
+    loading: Type.Array(Type.Object({
+        id: Type.String({ description: "The instance id the load makes" }),
+        model: Type.String({ description: "The model it loads" }),
+        progress: Type.Number({ minimum: 0, maximum: 1, description: "How far the load is" })
+    }), { description: "Loads in flight (on demand or explicit), with their real progress" }),
     totals: Type.Object({
         requests: Count("HTTP requests answered since the start: the sum of lmhost_http_requests_total. This request is not in it yet: it is counted once answered"),
         errors: Count("Of those, answered with a status of 400 or more"),

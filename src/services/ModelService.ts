@@ -32,6 +32,11 @@ export class ModelService {
         return { model: entry.id, ...this.lifecycle.stateOf(entry) };
     }
 
+    /** Loads in flight, with their progress (for the status the web app reads). */
+    loadsInProgress(): Array<{ id: string; modelId: string; progress: number }> {
+        return this.lifecycle.loadsInProgress();
+    }
+
     instances(): ModelInstance[] {
         return this.lifecycle.instances();
     }

@@ -145,7 +145,9 @@ const embeddingBody = bodies({
         fc.constant(Array.from({ length: 2049 }, () => "x")), fc.constant("word ".repeat(600))),
     encoding_format: fc.constantFrom("binary", "FLOAT", ""), dimensions: fc.oneof(fc.integer({ min: -5, max: 63 }), fc.integer({ min: 65, max: 5000 })), ttl: fc.integer({ min: -10, max: 0 })
 });
-// Ollama's API: its options object, keep_alive, format, think; its messages and their mistakes.
+// Ollama's API: its options object, keep_alive, format, think; its messages and their mistakes. The chat model by
+// its full id: the download fuzz above adds a second tiny-chat, which makes "tiny-chat" ambiguous once it lands.
+const fullChatModel = "lmhost-test/tiny-chat-gguf/tiny-chat-f16";
 const ollamaOptions = fc.record({
     num_predict: fc.integer({ min: -2, max: 8 }), num_ctx: fc.constantFrom(128, 256), temperature: between(0, 2), top_k: fc.integer({ min: 0, max: 100 }),
     top_p: between(0, 1), min_p: between(0, 1), repeat_penalty: between(0.01, 10), repeat_last_n: fc.integer({ min: -1, max: 128 }),
@@ -169,7 +171,7 @@ const ollamaMessage = fc.record({
     tool_calls: fc.array(fc.record({ function: fc.record({ name: fc.constantFrom("get_weather", "f"), arguments: fc.dictionary(fc.constantFrom("city", "n"), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 2 }) }) }), { maxLength: 1 })
 }, { requiredKeys: ["role", "content"] });
 const ollamaChatBody = bodies({
-    model: fc.constantFrom("tiny-chat", "tiny-chat:latest"), messages: fc.array(ollamaMessage, { minLength: 1, maxLength: 4 }), ...ollamaCommon,
+    model: fc.constantFrom(fullChatModel, `${fullChatModel}:latest`), messages: fc.array(ollamaMessage, { minLength: 1, maxLength: 4 }), ...ollamaCommon,
     tools: fc.array(fc.record({ type: fc.constant("function"), function: fc.record({ name: fc.constantFrom("get_weather", "f"), parameters: jsonSchemas }, { requiredKeys: ["name"] }) }), { maxLength: 2 })
 }, ["model", "messages"], {
     ...ollamaCommonMistakes,
@@ -180,7 +182,7 @@ const ollamaChatBody = bodies({
     tools: fc.constant([{ type: "function", function: { name: "f", parameters: { type: "integer", multipleOf: 2 } } }])
 });
 const ollamaGenerateBody = bodies({
-    model: fc.constantFrom("tiny-chat", "tiny-chat:latest"), prompt: text, system: text, raw: fc.boolean(), ...ollamaCommon
+    model: fc.constantFrom(fullChatModel, `${fullChatModel}:latest`), prompt: text, system: text, raw: fc.boolean(), ...ollamaCommon
 }, ["model"], {
     ...ollamaCommonMistakes, prompt: overlongText, template: fc.constant("{{ .Prompt }}"), suffix: fc.constant("end"), context: fc.constant([1, 2, 3]),
     images: fc.constant(["aGk="]), raw: fc.constantFrom("yes", 1)

@@ -158,6 +158,23 @@ describe("GET /lmhost/status", () => {
         }
     });
 
+    it("lists a load in flight with its progress, then the instance it made", async () => {
+        const load = postJson(`${server.url}/api/v1/models/load`, { model: "text-embedding-tiny-embed", identifier: "status-load" },
+            { headers: { "content-type": "application/json", ...authorization } });
+        let seen: ServerStatus["loading"] = [];
+        for (let i = 0; i < 400 && seen.length === 0; i++) seen = (await readStatus()).loading;
+        expect(seen).toEqual([{ id: "status-load", model: "text-embedding-tiny-embed", progress: expect.any(Number) }]);
+        expect(seen[0]!.progress).toBeGreaterThanOrEqual(0);
+        expect(seen[0]!.progress).toBeLessThanOrEqual(1);
+        expect((await load).status).toBe(200);
+        const after = await readStatus();
+        expect(after.loading).toEqual([]);
+        expect(after.instances.map((instance) => instance.id)).toContain("status-load");
+        const unloaded = await postJson(`${server.url}/api/v1/models/unload`, { instance_id: "status-load" },
+            { headers: { "content-type": "application/json", ...authorization } });
+        expect(unloaded.status).toBe(200);
+    });
+
     it("asks the worker for its memory where the OS does not tell, and answers without it when the worker does not answer", async () => {
         const engine = server.lifecycle.instances()[0]!.engine as EngineProcess;
         const fromWorker = await engine.residentMemory({ from: "worker" });

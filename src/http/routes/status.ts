@@ -56,6 +56,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = async 
             uptime_seconds: uptime,
             memory: { rss_bytes: rss, heap_used_bytes: heapUsed },
             instances: await Promise.all(loaded.map(describeInstance)),
+            loading: services.models.loadsInProgress().map((load) => ({ id: load.id, model: load.modelId, progress: load.progress })),
             totals: {
                 requests: totals.requests, errors: totals.errors, completions: totals.completions,
                 prompt_tokens: totals.promptTokens, completion_tokens: totals.completionTokens

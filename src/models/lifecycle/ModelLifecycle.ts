@@ -167,7 +167,7 @@ export class ModelLifecycle {
     private readonly loadWatchers = new Map<string, Set<LoadWatcher>>();
     private readonly unloadWhenIdle = new Set<string>();
     /** Loads in flight by instance id: the model each loads and how far it is, 0 to 1 (for /health?model=). */
-    private readonly loadsInFlight = new Map<string, { modelPath: string; progress: number }>();
+    private readonly loadsInFlight = new Map<string, { modelId: string; modelPath: string; progress: number }>();
     /** The last load of each model (by path) that failed, until one succeeds: /health?model= says "error". */
     private readonly failedLoads = new Map<string, { message: string; at: Date }>();
 
@@ -201,6 +201,11 @@ export class ModelLifecycle {
         if (loads.length > 0) return { state: "loading", progress: Math.max(...loads.map((load) => load.progress)) };
         const failure = this.failedLoads.get(entry.path);
         return failure === undefined ? { state: "unloaded" } : { state: "error", message: failure.message, failedAt: failure.at };
+    }
+
+    /** The loads running now: the instance each makes, its model, and how far it is (0 to 1). */
+    loadsInProgress(): Array<{ id: string; modelId: string; progress: number }> {
+        return [...this.loadsInFlight].map(([id, load]) => ({ id, modelId: load.modelId, progress: load.progress }));
     }
 
     /** A lease on an instance of this model, loading one just in time when there is none. */
@@ -338,7 +343,7 @@ export class ModelLifecycle {
         if (origin === "jit") this.jitLoads.set(id, new Promise<void>((resolve) => { loadEnded = resolve; }));
         const canceller = new AbortController();
         this.loadCancellers.set(id, canceller);
-        this.loadsInFlight.set(id, { modelPath: entry.path, progress: 0 });
+        this.loadsInFlight.set(id, { modelId: entry.id, modelPath: entry.path, progress: 0 });
         try {
             if (origin === "jit") await this.makeJitRoom(id);
             if (canceller.signal.aborted) throw new LoadCancelled(entry.id);

@@ -4,7 +4,7 @@
  * `GET /api/v1/models/download/status/{job_id}` every second).
  */
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiError, getJson, postJson, type DownloadJob, type Model } from "../api";
+import { ApiError, getJson, postJson, type DownloadJob, type Model, type ServerStatus } from "../api";
 import { bytes, duration, integer, percent } from "../format";
 import { usePolling } from "../hooks";
 
@@ -29,10 +29,27 @@ function ModelCard({ model, onChanged }: { model: Model; onChanged: () => Promis
     const [unloading, setUnloading] = useState<string | null>(null);
     const [error, setError] = useState<string | null>(null);
     const [now, setNow] = useState(Date.now());
+    /** The load's real progress, from the server's status (null until it reports one). */
+    const [progress, setProgress] = useState<number | null>(null);
     useEffect(() => {
         if (loading === null) return;
-        const timer = setInterval(() => setNow(Date.now()), 500);
-        return () => clearInterval(timer);
+        let asking = false;
+        const timer = setInterval(() => {
+            setNow(Date.now());
+            if (asking) return;
+            asking = true;
+            getJson<ServerStatus>("/lmhost/status")
+                .then((status) => {
+                    const load = status.loading?.find((candidate) => candidate.model === model.key);
+                    if (load !== undefined) setProgress(load.progress);
+                })
+                .catch(() => undefined)
+                .finally(() => { asking = false; });
+        }, 500);
+        return () => {
+            clearInterval(timer);
+            setProgress(null);
+        };
     }, [loading]);
     const id = `model-${model.key.replace(/[^\w-]/g, "_")}`;
     const set = (name: keyof LoadOptions, value: string) => setOptions({ ...options, [name]: value });
@@ -154,8 +171,8 @@ function ModelCard({ model, onChanged }: { model: Model; onChanged: () => Promis
                     </button>
                     {loading !== null ? (
                         <span class="phase" role="status" data-testid="model-load-progress">
-                            <progress aria-label={`Loading ${model.key}`} />
-                            {Math.max(0, Math.round((now - loading) / 1000))} s
+                            {progress === null ? <progress aria-label={`Loading ${model.key}`} /> : <progress aria-label={`Loading ${model.key}`} max={1} value={progress} />}
+                            {progress === null ? "" : `${Math.round(progress * 100)}% · `}{Math.max(0, Math.round((now - loading) / 1000))} s
                         </span>
                     ) : null}
                 </div>
