@@ -688,7 +688,7 @@ class SchemaConverter {
     }
 
     /** A schema with its own $ref and allOf taken in, for merging. */
-    private resolved(schema: unknown, path: string, depth = 0): Schema {
+    resolved(schema: unknown, path: string, depth = 0): Schema {
         if (depth > 32) throw new UnsupportedSchema(path, "an allOf that refers to itself");
         if (schema === true) return {};
         if (!isRecord(schema)) throw schema === false ? new UnsupportedSchema(path, "a false schema", "unsatisfiable") : new UnsupportedSchema(path, `a schema of type ${typeof schema}`, "invalid");
@@ -789,8 +789,7 @@ export function jsonSchemaGrammar(schema: unknown, options: SchemaGrammarOptions
 
 /** The properties of an object schema (through $ref and allOf), for families that write arguments one by one. */
 export function objectProperties(schema: unknown): { properties: Array<[string, unknown]>; required: Set<string> } {
-    const converter = new SchemaConverter(schema);
-    const resolved = (converter as unknown as { resolved(schema: unknown, path: string): Schema }).resolved(schema, "");
+    const resolved = new SchemaConverter(schema).resolved(schema, "");
     const properties = isRecord(resolved["properties"]) ? Object.entries(resolved["properties"]) : [];
     return { properties, required: new Set(Array.isArray(resolved["required"]) ? resolved["required"] as string[] : []) };
 }

@@ -74,10 +74,13 @@ export const speaksOllama = (url: string) => /^\/api\/(?!v[01](?:[/?]|$))/.test(
 
 export type OllamaError = { error: string };
 
+/** The same error as Ollama's API writes it: its message only. */
+export const toOllamaError = (error: HttpError): OllamaError => ({ error: error.body.error.message });
+
 /** The error body as the API of `url` writes it: Anthropic's, Ollama's, else OpenAI's envelope. */
 export function errorBodyFor(url: string, error: HttpError): ErrorEnvelope | AnthropicError | OllamaError {
     if (speaksAnthropic(url)) return toAnthropicError(error);
-    if (speaksOllama(url)) return { error: error.body.error.message };
+    if (speaksOllama(url)) return toOllamaError(error);
     return error.body;
 }
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { RouteNotFound } from "../errors.js";
-import { errorBodyFor, speaksOllama, toHttpError, type HttpError, type OllamaError } from "./errorEnvelope.js";
+import { errorBodyFor, speaksOllama, toHttpError, toOllamaError, type HttpError, type OllamaError } from "./errorEnvelope.js";
 
 export type OllamaListener = {
     /**
@@ -36,7 +36,7 @@ const servedOnOllamaPort = (path: string) => path === "/" || path === "/health" 
 export function sendError(request: FastifyRequest, reply: FastifyReply, failure: HttpError): FastifyReply {
     reply.status(failure.status).headers(failure.headers ?? {});
     if (!cameOnOllamaPort(request)) return reply.send(errorBodyFor(request.url, failure));
-    const body: OllamaError = { error: failure.body.error.message };
+    const body: OllamaError = toOllamaError(failure);
     return reply.type("application/json; charset=utf-8").send(JSON.stringify(body));
 }
 

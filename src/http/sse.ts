@@ -9,7 +9,7 @@
 import type { ServerResponse } from "node:http";
 import type { FastifyReply } from "fastify";
 import type { ErrorEnvelope } from "../schemas/errorEnvelope.js";
-import type { HttpError } from "./errorEnvelope.js";
+import { toOllamaError, type HttpError } from "./errorEnvelope.js";
 
 /** How an API writes its stream; OpenAI's way by default. */
 export type StreamDialect<T> = {
@@ -110,7 +110,7 @@ export function startEventStream<T>(reply: FastifyReply, serialize: (chunk: T) =
         send: (chunk) => write(serialize(chunk), dialect.eventOf?.(chunk)),
         fail: (error) => {
             const written = dialect.error?.(error)
-                ?? { data: JSON.stringify(ndjson ? { error: error.body.error.message } : error.body satisfies ErrorEnvelope) };
+                ?? { data: JSON.stringify(ndjson ? toOllamaError(error) : error.body satisfies ErrorEnvelope) };
             void write(written.data, written.event);
             if (!raw.writableEnded) raw.end();
         },

@@ -12,18 +12,33 @@ import { resolveFamily } from "../families/resolveFamily.js";
 import { renderChatPrompt, type TemplateSource } from "./chatPrompt.js";
 import type { ChatRequest, ResponseFormat } from "./InferenceService.js";
 
+/**
+ * Grammars of schemas seen lately: clients send the same tools and formats with every request, and a conversion
+ * walks the whole schema. Only successes are kept; the oldest go first.
+ */
+const recentGrammars = new Map<string, string>();
+const recentGrammarsKept = 256;
+
 /** The GBNF of a request's schema; a schema no grammar enforces is the request's fault, named by `param`. */
 function schemaGrammar(schema: unknown, param: string, options: SchemaGrammarOptions = {}): string {
+    const key = JSON.stringify([schema, options]);
+    const known = recentGrammars.get(key);
+    if (known !== undefined) return known;
     try {
-        return jsonSchemaGrammar(schema, options);
+        const grammar = jsonSchemaGrammar(schema, options);
+        recentGrammars.set(key, grammar);
+        if (recentGrammars.size > recentGrammarsKept) recentGrammars.delete(recentGrammars.keys().next().value!);
+        return grammar;
     } catch (error) {
         if (error instanceof UnsupportedSchema) throw new InvalidRequest(`Invalid schema for '${param}': ${error.message}.`, param, "unsupported_schema");
         throw error;
     }
 }
 
+const anyObjectGrammar = jsonSchemaGrammar({ type: "object", additionalProperties: true });
+
 export function responseFormatGrammar(format: ResponseFormat): GrammarSpec | null {
-    if (format.type === "json_object") return { kind: "json", grammar: jsonSchemaGrammar({ type: "object", additionalProperties: true }) };
+    if (format.type === "json_object") return { kind: "json", grammar: anyObjectGrammar };
     if (format.type === "json_schema") return { kind: "json", grammar: schemaGrammar(format.schema, "response_format.json_schema.schema") };
     return null;
 }

@@ -6,7 +6,7 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { Ollama, type ChatResponse, type EmbedResponse, type GenerateResponse } from "ollama";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { RunningServer } from "../../src/server.js";
 import { familyModelsFolder } from "../support/familyFixtures.js";
 import { standardModelsFolder } from "../support/fixtures.js";
@@ -118,8 +118,8 @@ describe("generate", () => {
 
     it("unloads the model after a request with keep_alive 0, and keeps it for ever with a negative one", async () => {
         await ollama.generate({ model: "tiny-chat", prompt: "Hi", keep_alive: 0, stream: false, options: { num_predict: 1 } });
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(server.lifecycle.instances().some((instance) => instance.entry.id === "tiny-chat")).toBe(false);
+        // The unload runs on the idle timer, once the request has ended.
+        await vi.waitFor(() => expect(server.lifecycle.instances().some((instance) => instance.entry.id === "tiny-chat")).toBe(false));
         await ollama.chat({ model: "tiny-chat", messages, keep_alive: -1, stream: false, options: { num_predict: 1 } });
         expect(server.lifecycle.instances().find((instance) => instance.entry.id === "tiny-chat")?.ttlSeconds).toBeNull();
     });

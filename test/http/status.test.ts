@@ -140,7 +140,7 @@ describe("GET /lmhost/status", () => {
 
         // While one chat generates, the status and /metrics see the same busy sequence.
         const controller = new AbortController();
-        const response = await chat({ model: "tiny-chat", max_tokens: 1500, stream: true, messages: [{ role: "user", content: "Tell me a long story" }] }, { signal: controller.signal });
+        const response = await chat({ model: "tiny-chat", max_tokens: 1500, temperature: 0, stream: true, messages: [{ role: "user", content: "Tell me a long story" }] }, { signal: controller.signal });
         const reader = response.body!.getReader();
         await reader.read();
         try {

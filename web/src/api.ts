@@ -222,7 +222,7 @@ export type ServerStatus = {
         context_length: number; ttl_seconds: number | null; loaded_at: string; memory_bytes: number | null;
     }>;
     /** Loads in flight, with their real progress. */
-    loading?: Array<{ id: string; model: string; progress: number }>;
+    loading: Array<{ id: string; model: string; progress: number }>;
     totals: { requests: number; errors: number; completions: number; prompt_tokens: number; completion_tokens: number };
     recent: Array<{ minute: string; requests: number; errors: number; completions: number; tokens_per_second: number | null; time_to_first_token_seconds: number | null; completion_tokens: number }>;
 };

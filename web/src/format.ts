@@ -14,9 +14,10 @@ export function bytes(value: number | null | undefined): string {
 
 export function duration(seconds: number | null | undefined): string {
     if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "–";
-    if (seconds < 60) return `${Math.round(seconds)} s`;
-    const minutes = Math.floor(seconds / 60);
-    if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+    const whole = Math.round(seconds);
+    if (whole < 60) return `${whole} s`;
+    const minutes = Math.floor(whole / 60);
+    if (minutes < 60) return `${minutes} min ${whole % 60} s`;
     const hours = Math.floor(minutes / 60);
     if (hours < 48) return `${hours} h ${minutes % 60} min`;
     return `${Math.floor(hours / 24)} d ${hours % 24} h`;

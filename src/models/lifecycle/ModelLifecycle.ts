@@ -235,12 +235,11 @@ export class ModelLifecycle {
     }
 
     /**
-     * Ollama's keep_alive: from now on the instance unloads after `seconds` idle (0: as soon as its requests end;
-     * null: never), whoever loaded it.
+     * Ollama's keep_alive, set by a request holding a lease on `instance`: from when its requests end, it unloads
+     * after `seconds` idle (0: at once; null: never), whoever loaded it.
      */
     keepAlive(instance: ModelInstance, seconds: number | null): void {
         instance.ttlSeconds = seconds;
-        if (instance.inFlight === 0) this.becameIdle(instance);
     }
 
     /** Throws QueueFull when all the instance's sequences are busy and `maxQueue` requests already wait. */

@@ -84,20 +84,19 @@ function ToolCalls({ calls }: { calls: ToolCall[] }) {
     );
 }
 
+/** The two phases with real progress: the model's load and the prompt's evaluation. */
+const progressPhases = {
+    loading: { testId: "load-progress", text: "Loading the model…", label: "Model load" },
+    prompt: { testId: "prompt-progress", text: "Reading the prompt…", label: "Prompt processing" }
+} as const;
+
 function PhaseLine({ phase }: { phase: Phase }) {
-    if (phase.kind === "loading") {
+    if (phase.kind === "loading" || phase.kind === "prompt") {
+        const { testId, text, label } = progressPhases[phase.kind];
         return (
-            <div class="phase" data-testid="load-progress" role="status">
-                <span>Loading the model… {percent(phase.progress)}</span>
-                <progress max={1} value={phase.progress} aria-label="Model load" />
-            </div>
-        );
-    }
-    if (phase.kind === "prompt") {
-        return (
-            <div class="phase" data-testid="prompt-progress" role="status">
-                <span>Reading the prompt… {percent(phase.progress)}</span>
-                <progress max={1} value={phase.progress} aria-label="Prompt processing" />
+            <div class="phase" data-testid={testId} role="status">
+                <span>{text} {percent(phase.progress)}</span>
+                <progress max={1} value={phase.progress} aria-label={label} />
             </div>
         );
     }

@@ -40,7 +40,7 @@ function ModelCard({ model, onChanged }: { model: Model; onChanged: () => Promis
             asking = true;
             getJson<ServerStatus>("/lmhost/status")
                 .then((status) => {
-                    const load = status.loading?.find((candidate) => candidate.model === model.key);
+                    const load = status.loading.find((candidate) => candidate.model === model.key);
                     if (load !== undefined) setProgress(load.progress);
                 })
                 .catch(() => undefined)
@@ -275,10 +275,7 @@ export function Models({ active }: { active: boolean }) {
             setError((failure as Error).message);
         }
     }, []);
-    useEffect(() => {
-        if (active) void refresh();
-    }, [active, refresh]);
-    // Loads and unloads from elsewhere (the chat, other clients, TTLs) show up too.
+    // At once when the view is shown, then every 5 s: loads and unloads from elsewhere (the chat, other clients, TTLs) show up too.
     usePolling(refresh, 5000, active);
 
     const shown = (models ?? []).filter((model) => filter.trim() === "" || `${model.key} ${model.display_name} ${model.publisher}`.toLowerCase().includes(filter.trim().toLowerCase()));

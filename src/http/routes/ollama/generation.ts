@@ -135,8 +135,7 @@ async function loadOnly(services: Services, body: Common) {
         for (const instance of model.instances) await services.models.unload(instance.id).catch(() => undefined);
         return "unload" as const;
     }
-    const { fields } = await generationFields(services, body, performance.now());
-    await services.inference.preload(fields.model, withoutUndefined({ ttlSeconds: fields.ttlSeconds, keepAliveSeconds: fields.keepAliveSeconds, contextLength: fields.contextLength }));
+    await services.inference.preload(model.id, { ...keepAliveTerms(body.keep_alive), ...withoutUndefined({ contextLength: body.options?.num_ctx }) });
     return "load" as const;
 }
 
