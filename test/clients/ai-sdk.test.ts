@@ -43,9 +43,13 @@ describe("the Vercel AI SDK", () => {
     });
 
     it("generateText with a required tool call", async () => {
-        const result = await generateText({ model: lmhost("tiny-chat"), prompt, tools: { weather }, toolChoice: "required", maxRetries: 0 });
+        // One call: random weights, free to add calls, can write calls (and whitespace) until the context is full.
+        const result = await generateText({
+            model: lmhost("tiny-chat"), prompt, tools: { weather }, toolChoice: "required", maxRetries: 0,
+            providerOptions: { lmhost: { parallel_tool_calls: false } }
+        });
         expect(result.finishReason).toBe("tool-calls");
-        expect(result.toolCalls.length).toBeGreaterThanOrEqual(1);
+        expect(result.toolCalls).toHaveLength(1);
         expect(result.toolCalls[0]).toMatchObject({ toolName: "weather", input: { city: expect.stringMatching(/Paris|Rome/) } });
     });
 
