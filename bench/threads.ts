@@ -1,6 +1,7 @@
 /**
  * Decode speed of node-llama-cpp alone at 1 thread and at this machine's CPU budget: with libuv's default
- * thread pool, and with the environment lmhost's engine processes get (a one-thread pool, OpenMP spin); with the
+ * thread pool, and with the environment lmhost's engine processes get (a one-thread pool, OpenMP spin, the
+ * threadpool shim where it was built; and, to show what the shim buys, the same without it); with the
  * prebuilt binary, and with the local OpenMP build when `npm run build:engine` has made one. Runs are
  * interleaved and repeated; the table shows medians and each setting's speed relative to 1 thread, prebuilt,
  * default pool.
@@ -8,11 +9,11 @@
  *   npm run bench:threads [-- --runs 3 --tokens 128]
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cpuBudget } from "../src/config.js";
-import { engineEnvironment } from "../src/engine/engineEnvironment.js";
+import { engineEnvironment, threadpoolShimPath } from "../src/engine/engineEnvironment.js";
 import { ensureFixtures } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
 import { machineFacts, median } from "./machine.js";
@@ -22,7 +23,8 @@ const runs = Number(values.runs);
 const tokens = values.tokens!;
 const decodeScript = fileURLToPath(new URL("./engineDecode.ts", import.meta.url));
 
-type Setting = { threads: number; environment: "default" | "engine"; build: "prebuilt" | "openmp" };
+type Setting = { threads: number; environment: "default" | "engine" | "engine without the shim"; build: "prebuilt" | "openmp" };
+const shimBuilt = existsSync(threadpoolShimPath);
 const budget = cpuBudget();
 const hasOpenMpBuild = (() => {
     try {
@@ -34,11 +36,13 @@ const hasOpenMpBuild = (() => {
 })();
 const settings: Setting[] = (["prebuilt", ...(hasOpenMpBuild ? ["openmp" as const] : [])] as const).flatMap((build) =>
     [...new Set([1, budget])].flatMap((threads) => [
-        { threads, environment: "default" as const, build }, { threads, environment: "engine" as const, build }
+        { threads, environment: "default" as const, build }, { threads, environment: "engine" as const, build },
+        ...(shimBuilt && threads > 1 ? [{ threads, environment: "engine without the shim" as const, build }] : [])
     ]));
 
 function measure(modelPath: string, setting: Setting): number {
-    const env = setting.environment === "engine" ? engineEnvironment() : { ...process.env };
+    const env = setting.environment === "engine" ? engineEnvironment()
+        : setting.environment === "engine without the shim" ? engineEnvironment({ ...process.env, LMHOST_THREADPOOL_SHIM: "0" }) : { ...process.env };
     if (setting.environment === "default") delete env.UV_THREADPOOL_SIZE;
     const output = execFileSync(process.execPath, ["--import", "tsx", decodeScript, modelPath, String(setting.threads), tokens, setting.build], { env, encoding: "utf8" });
     return (JSON.parse(output.trim().split("\n").at(-1)!) as { decodeTokensPerSecond: number }).decodeTokensPerSecond;
@@ -63,7 +67,8 @@ for (const model of models) {
     const baseline = median(samples.get(settings[0]!)!);
     for (const setting of settings) {
         const speed = median(samples.get(setting)!);
-        const environment = setting.environment === "engine" ? "lmhost engine (one-thread pool, OpenMP spin)" : "default";
+        const environment = setting.environment === "engine" ? `lmhost engine (one-thread pool, OpenMP spin${shimBuilt ? ", threadpool shim" : ""})`
+            : setting.environment === "engine without the shim" ? "lmhost engine without the threadpool shim" : "default";
         lines.push(`| ${model.name} | ${setting.build} | ${setting.threads} | ${environment} | ${speed.toFixed(1)} | ${(speed / baseline).toFixed(2)}x |`);
     }
 }
