@@ -5,12 +5,15 @@
  *   tsx bench/engineDecode.ts <model.gguf> <threads> <tokens> [prebuilt|openmp] [sequences] [context per sequence]
  */
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { offerCompiledCpuBackend } from "../src/engine/engineEnvironment.js";
 
 const [modelPath, threadsArg = "1", tokensArg = "128", build = "prebuilt", sequencesArg = "1", contextArg = "1024"] = process.argv.slice(2);
 if (modelPath === undefined) throw new Error("usage: engineDecode <model.gguf> <threads> <tokens>");
 const threads = Number(threadsArg);
 const tokens = Number(tokensArg);
 
+// As an engine process does: the CPU backend compiled at install, where there is one (LMHOST_CPU_BACKEND=0: not).
+if (build === "prebuilt") offerCompiledCpuBackend();
 const llama = await getLlama({
     build: "never", gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error,
     ...(build === "openmp" ? { usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: "ON" } } : {})

@@ -1,6 +1,7 @@
 /**
- * How fast each llama.cpp build evaluates a ~2,000-token prompt: node-llama-cpp's prebuilt binaries (what `npm
- * install` gives), the local OpenMP build (`npm run build:engine`, when it exists) and llama-server from the same
+ * How fast each llama.cpp build evaluates a ~2,000-token prompt: node-llama-cpp's prebuilt binaries as they
+ * come, the prebuilt binaries with the CPU backend `npm install` compiles (what lmhost runs where it could compile
+ * it), the local OpenMP build (`npm run build:engine`, when it exists) and llama-server from the same
  * llama.cpp commit (when LMHOST_BENCH_LLAMA_SERVER names it), on the F16 and Q4_K_M bench models, 1 and 2
  * threads, in lmhost's engine environment. Each build runs in its own process (one Llama per process).
  *
@@ -12,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
-import { engineEnvironment } from "../src/engine/engineEnvironment.js";
+import { compiledCpuBackendVariant, engineEnvironment, offerCompiledCpuBackend } from "../src/engine/engineEnvironment.js";
 import { fixtureCacheDir } from "../test/support/fixtures.js";
 import { ensureBenchModel } from "./fixtures.js";
 import { machineFacts, median, recordResult } from "./machine.js";
@@ -26,6 +27,7 @@ const promptText = Array.from({ length: 520 }, (_, index) => vocabulary[(index *
 
 if (values.child !== undefined) {
     // One build in this process: print the prompt evaluation speeds of `runs` runs as JSON.
+    if (values.child === "compiled") offerCompiledCpuBackend();
     const llama = await getLlama({ build: "never", gpu: false, maxThreads: Number(values.threads), logLevel: LlamaLogLevel.error,
         ...(values.child === "openmp" ? { usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: "ON" } } : {}) });
     const model = await llama.loadModel({ modelPath: values.model! });
@@ -74,17 +76,20 @@ const f16 = await ensureBenchModel();
 const models = [{ label: f16.description, path: f16.path }];
 const q4 = path.join(fixtureCacheDir, "bench", "bench-llama-768x12-Q4_K_M.gguf");
 if (existsSync(q4)) models.push({ label: "same model, Q4_K_M by llama-quantize (123 MB)", path: q4 });
-const hasLocalBuild = existsSync(path.join(here("../node_modules/node-llama-cpp/llama/localBuilds")));
+const compiledVariant = compiledCpuBackendVariant();
+const builds = [
+    { child: "prebuilt", label: "prebuilt, as it comes" },
+    ...(compiledVariant === undefined ? [] : [{ child: "compiled", label: `prebuilt with the CPU backend compiled at install (${compiledVariant})` }]),
+    ...(existsSync(here("../node_modules/node-llama-cpp/llama/localBuilds")) ? [{ child: "openmp", label: "local OpenMP build" }] : [])
+];
 const llamaServer = process.env.LMHOST_BENCH_LLAMA_SERVER;
 const rows: string[] = [];
 for (const model of models) {
     for (const threads of [1, 2]) {
-        const prebuilt = inChild("prebuilt", model.path, threads);
-        const openmp = hasLocalBuild ? inChild("openmp", model.path, threads) : null;
+        const speeds = builds.map((build) => inChild(build.child, model.path, threads).speeds);
         const server = llamaServer ? await llamaServerSpeeds(llamaServer, model.path, threads) : null;
-        const cell = (speeds: number[] | null) => speeds === null ? "-" : median(speeds).toFixed(0);
-        const ratio = (speeds: number[] | null) => speeds === null || server === null ? "-" : `${(median(speeds) / median(server)).toFixed(2)}x`;
-        rows.push(`| ${model.label} | ${threads} | ${cell(prebuilt.speeds)} | ${cell(openmp?.speeds ?? null)} | ${cell(server)} | ${ratio(prebuilt.speeds)} | ${ratio(openmp?.speeds ?? null)} |`);
+        const ratio = (samples: number[]) => server === null ? "-" : `${(median(samples) / median(server)).toFixed(2)}x`;
+        rows.push(`| ${model.label} | ${threads} | ${speeds.map((samples) => `${median(samples).toFixed(0)} (${ratio(samples)})`).join(" | ")} | ${server === null ? "-" : median(server).toFixed(0)} |`);
     }
 }
 const report = [
@@ -92,8 +97,8 @@ const report = [
     "",
     `${machineFacts()}; prompt tokens per second, medians of ${runs} runs after one warm-up; lmhost's engine environment`,
     "",
-    "| model | threads | prebuilt | local OpenMP build | llama-server | prebuilt vs llama-server | OpenMP build vs llama-server |",
-    "|---|---|---|---|---|---|---|",
+    `| model | threads | ${builds.map((build) => `${build.label} (vs llama-server)`).join(" | ")} | llama-server |`,
+    `|---|---|${builds.map(() => "---|").join("")}---|`,
     ...rows,
     ""
 ].join("\n");

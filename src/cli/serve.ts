@@ -35,7 +35,7 @@ export function serveCommand(): Command {
             .env("LMHOST_MAX_JIT_MODELS").default("1"))
         .addOption(new Option("--gpu <mode>", "auto: offload to a GPU when one works; off: CPU only").env("LMHOST_GPU")
             .choices(["auto", "off"]).default("auto"))
-        .addOption(new Option("--engine-build <build>", "llama.cpp binary: openmp (local build, npm run build:engine), prebuilt, or auto (openmp when built and no GPU is used)")
+        .addOption(new Option("--engine-build <build>", "llama.cpp binary: prebuilt (with the CPU backend npm install compiles, where it could), openmp (local build, npm run build:engine), or auto (prebuilt when its CPU backend was compiled, else openmp when built and no GPU is used)")
             .env("LMHOST_ENGINE_BUILD").choices(["auto", "prebuilt", "openmp"]).default("auto"))
         .addOption(new Option("--api-key <key>", "require this key (Authorization: Bearer <key> or x-api-key); repeatable")
             .env("LMHOST_API_KEY").argParser(collect))

@@ -37,8 +37,9 @@ export type LoadOptions = {
     /** Save prompt states pushed out of the sequences in this folder (up to `maxBytes`), and load them back when their prompt returns. */
     promptCache?: { directory: string; maxBytes: number };
     /**
-     * Which llama.cpp binary: "prebuilt" (node-llama-cpp's), "openmp" (the local OpenMP build `npm run
-     * build:engine` makes), or "auto": the OpenMP build when it exists and no GPU is in use, else prebuilt.
+     * Which llama.cpp binary: "prebuilt" (node-llama-cpp's, with the CPU backend npm install compiles where it
+     * could), "openmp" (the local OpenMP build `npm run build:engine` makes), or "auto": prebuilt when the CPU
+     * backend was compiled, else the OpenMP build when it exists and no GPU is in use, else prebuilt.
      */
     engineBuild: EngineBuild;
     /** node-llama-cpp's GPU choice: "auto" uses CUDA/Vulkan/Metal when a prebuilt binary works, else the CPU. */

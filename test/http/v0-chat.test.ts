@@ -1,5 +1,6 @@
 import { getLlama } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compiledCpuBackendVariant } from "../../src/engine/engineEnvironment.js";
 import type { RunningServer } from "../../src/server.js";
 import { standardModelsFolder } from "../support/fixtures.js";
 import { expectSpecValid, specSchemas } from "../support/specSchemas.js";
@@ -7,6 +8,9 @@ import { jsonPayloads, readEventStream } from "../support/sse.js";
 import { postJson, startTestServer } from "../support/testServer.js";
 
 let server: RunningServer;
+/** The prebuilt binaries, with the CPU backend compiled at install where npm install could. */
+const compiledVariant = compiledCpuBackendVariant();
+const runtimeName = `llama.cpp-linux-x64-cpu${compiledVariant === undefined ? "" : `-compiled-${compiledVariant}`}`;
 const model = "tiny-chat";
 const messages = [
     { role: "system", content: "You are a helpful assistant." },
@@ -43,7 +47,7 @@ describe("POST /api/v0/chat/completions", () => {
         expect(body.stats.tokens_per_second).toBeCloseTo(11 / body.stats.generation_time, 5);
         expect(body.model_info).toEqual({ arch: "llama", quant: "F16", format: "gguf", context_length: 2048 });
         const llama = await getLlama({ build: "never", gpu: false });
-        expect(body.runtime).toEqual({ name: "llama.cpp-linux-x64-cpu", version: llama.llamaCppRelease.release, supported_formats: ["gguf"] });
+        expect(body.runtime).toEqual({ name: runtimeName, version: llama.llamaCppRelease.release, supported_formats: ["gguf"] });
     });
 
     it("renders the conversation with the model's ChatML template", async () => {
@@ -118,7 +122,7 @@ describe("POST /api/v0/chat/completions", () => {
         expect(totals.usage.completion_tokens).toBe(40);
         expect(totals.stats.stop_reason).toBe("maxPredictedTokensReached");
         expect(totals.model_info.context_length).toBe(2048);
-        expect(totals.runtime.name).toBe("llama.cpp-linux-x64-cpu");
+        expect(totals.runtime.name).toBe(runtimeName);
         const text = content.map((chunk) => chunk.choices[0].delta.content).join("");
         const whole = await chat({ max_tokens: 40, seed: 5 });
         expect(text).toBe(whole.choices[0].message.content);

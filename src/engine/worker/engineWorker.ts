@@ -4,7 +4,9 @@
  * this process (its environment: engineEnvironment.ts), and so that an abort inside llama.cpp on a bad file
  * ends this process, never the server.
  */
+import { readFileSync } from "node:fs";
 import { GgmlType, GgufInsights, getLlama, getLlamaGpuTypes, LlamaLogLevel, readGgufFileInfo, type Llama, type LlamaContext } from "node-llama-cpp";
+import { compiledCpuBackendFolder, compiledCpuBackendVariant, offerCompiledCpuBackend } from "../engineEnvironment.js";
 import { unloadAbortReason, type FromWorker, type KvCacheType, type LoadOptions, type LoadedModelDescription, type ResourceEstimate, type ToWorker } from "../protocol.js";
 import { BatchAssembler } from "./BatchAssembler.js";
 import { EmbeddingHost } from "./EmbeddingHost.js";
@@ -62,9 +64,23 @@ const ggmlTypeOf: Record<KvCacheType, GgmlType> = { f16: GgmlType.F16, q8_0: Ggm
 
 const platformNames: Partial<Record<NodeJS.Platform, string>> = { darwin: "mac", win32: "windows", linux: "linux" };
 
+/** The CPU variant compiled at install that this process loaded (engineEnvironment.ts), if it did. */
+function loadedCompiledCpuVariant(): string | undefined {
+    try {
+        const maps = readFileSync("/proc/self/maps", "utf8");
+        const at = maps.indexOf(`${compiledCpuBackendFolder}libggml-cpu-`);
+        return at < 0 ? undefined : /^libggml-cpu-([A-Za-z0-9_.]+)\.so/.exec(maps.slice(at + compiledCpuBackendFolder.length))?.[1];
+    } catch {
+        return undefined;
+    }
+}
+
+/** llama.cpp-linux-x64-cpu (prebuilt), -cpu-openmp (local build), -cpu-compiled-zen4 (prebuilt, CPU backend compiled here), -cuda, ... */
 function runtimeName(llama: Llama): string {
     const platform = platformNames[process.platform] ?? process.platform;
-    return `llama.cpp-${platform}-${process.arch}-${llama.gpu === false ? "cpu" : llama.gpu}${llama.buildType === "localBuild" ? "-openmp" : ""}`;
+    const compiled = llama.gpu === false && llama.buildType === "prebuilt" ? loadedCompiledCpuVariant() : undefined;
+    return `llama.cpp-${platform}-${process.arch}-${llama.gpu === false ? "cpu" : llama.gpu}${llama.buildType === "localBuild" ? "-openmp" : ""}` +
+        (compiled === undefined ? "" : `-compiled-${compiled}`);
 }
 
 /** node-llama-cpp's levels, most severe first. */
@@ -90,19 +106,21 @@ const gates = new Map<number, ReaderGate>();
 let llamaInstance: Promise<Llama> | undefined;
 
 /**
- * The local OpenMP build keeps its worker threads between decodes, where the prebuilt CPU binary starts new
- * ones for every decode (README, "Threads"); it is CPU-only, so a GPU keeps the prebuilt binaries.
+ * Which llama.cpp (README, Threads and engine builds): the prebuilt binaries, with the CPU backend compiled at
+ * install where there is one (it evaluates prompts faster than the local OpenMP build); else, under "auto", the
+ * local OpenMP build where `npm run build:engine` made one and no GPU is used (CPU-only); else the prebuilt ones.
  */
 async function loadLlama(options: LoadOptions): Promise<Llama> {
     const common = { build: "never", maxThreads: options.threads, logLevel: LlamaLogLevel.warn, logger: logFromLlama } as const;
     const gpuInUse = options.gpu !== false && (await getLlamaGpuTypes("supported")).some((type) => type !== false);
-    if (options.engineBuild === "openmp" || (options.engineBuild === "auto" && !gpuInUse)) {
+    if (options.engineBuild === "openmp" || (options.engineBuild === "auto" && !gpuInUse && compiledCpuBackendVariant() === undefined)) {
         try {
             return await getLlama({ ...common, gpu: false, usePrebuiltBinaries: false, cmakeOptions: { GGML_OPENMP: "ON" } });
         } catch (error) {
             if (options.engineBuild === "openmp") throw new Error(`no local OpenMP build of llama.cpp (run npm run build:engine): ${engineMessage(error)}`);
         }
     }
+    offerCompiledCpuBackend();
     return getLlama({ ...common, gpu: options.gpu });
 }
 

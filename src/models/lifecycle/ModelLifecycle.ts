@@ -143,8 +143,9 @@ export function promptCacheFolder(root: string, entry: Pick<CatalogEntry, "path"
 }
 
 /**
- * Whether the local OpenMP build would evaluate this model's prompts much faster than the prebuilt CPU binaries:
- * measured for unquantized weights (bench/results/prompt-evaluation-2026-12-01.md); quantized ones are close.
+ * Whether a CPU backend compiled for this machine would evaluate this model's prompts much faster than the
+ * prebuilt one: measured for unquantized weights (bench/results/prompt-evaluation-2026-12-01.md); quantized ones
+ * gain about 10%. The runtime's name says which one runs (-cpu: the prebuilt one as it comes).
  */
 export function localBuildWouldHelp(runtimeName: string, quantization: string): boolean {
     return runtimeName.endsWith("-cpu") && /^(F16|BF16|F32)$/i.test(quantization);
@@ -411,8 +412,8 @@ export class ModelLifecycle {
         this.logger.info(`Loaded "${id}" in ${instance.loadSeconds.toFixed(2)} s on ${engine.model.runtime.name}`);
         if (!this.saidLocalBuildHelps && localBuildWouldHelp(engine.model.runtime.name, entry.quantization)) {
             this.saidLocalBuildHelps = true;
-            this.logger.info(`Prompts of ${entry.quantization} models evaluate about 1.7x faster with a llama.cpp build for this CPU: ` +
-                "npm run build:engine makes one (about 5 minutes on 2 cores; see README, Threads and engine builds).");
+            this.logger.info(`Prompts of ${entry.quantization} models evaluate about 2x faster with llama.cpp's CPU backend compiled for this machine: ` +
+                "install git, cmake and a C++ compiler, then run npm run build:native (about 30 s on 2 cores; see README, Threads and engine builds).");
         }
         this.dependencies.onLoaded(instance);
         void engine.exited.then((reason) => {

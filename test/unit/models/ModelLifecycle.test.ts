@@ -313,6 +313,7 @@ describe("engine build hint and prompt cache folders", () => {
     it("suggests the local build only for unquantized weights on the prebuilt CPU binaries", () => {
         expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "F16")).toBe(true);
         expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu-openmp", "F16")).toBe(false);
+        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu-compiled-zen4", "F16")).toBe(false);
         expect(localBuildWouldHelp("llama.cpp-linux-x64-cuda", "BF16")).toBe(false);
         expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "Q4_K_M")).toBe(false);
     });
