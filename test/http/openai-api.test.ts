@@ -71,6 +71,13 @@ describe("POST /v1/chat/completions", () => {
         expect(body.choices[0].message).toEqual({ role: "assistant", content: expect.any(String), refusal: null });
         expect(body.usage.completion_tokens).toBe(5);
         expect(body.system_fingerprint).toMatch(/^llama\.cpp-/);
+        // llama-server's timings, as its clients read them.
+        expect(body.timings).toEqual({
+            cache_n: body.usage.prompt_tokens_details.cached_tokens, prompt_n: body.usage.prompt_tokens - body.usage.prompt_tokens_details.cached_tokens,
+            prompt_ms: expect.any(Number), predicted_n: 5, predicted_ms: expect.any(Number), predicted_per_second: expect.any(Number)
+        });
+        expect(body.timings.prompt_ms).toBeGreaterThan(0);
+        expect(body.timings.predicted_per_second).toBeCloseTo(4 / (body.timings.predicted_ms / 1000), 0);
     });
 
     it("forces a call to a named tool and returns it parsed, with a unique id and no raw text", async () => {
@@ -217,7 +224,8 @@ describe("POST /v1/chat/completions", () => {
         const last = chunks.at(-1)!;
         expect(last.choices).toEqual([]);
         expect(last.usage).toMatchObject({ completion_tokens: 6, total_tokens: last.usage.prompt_tokens + 6 });
-        expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
+        expect(last.timings).toMatchObject({ predicted_n: 6, prompt_n: expect.any(Number), predicted_per_second: expect.any(Number) });
+        expect(chunks.slice(0, -1).every((chunk) => chunk.usage === null && chunk.timings === undefined)).toBe(true);
         const plain = await stream("/v1/chat/completions", { messages, max_tokens: 6 });
         expect(plain.every((chunk) => chunk.usage === undefined && chunk.choices.length === 1)).toBe(true);
     });

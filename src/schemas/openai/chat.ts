@@ -2,7 +2,7 @@ import { Type, type Static } from "typebox";
 import { ChatLogprobs } from "../logprobs.js";
 import { ToolCall, ToolCallDelta } from "../tools.js";
 import { completionHeader } from "../completionHeader.js";
-import { OpenAiUsage } from "./usage.js";
+import { LlamaServerTimings, OpenAiUsage } from "./usage.js";
 
 export const OpenAiChatResponse = Type.Object({
     ...completionHeader("chat.completion"),
@@ -19,7 +19,8 @@ export const OpenAiChatResponse = Type.Object({
         logprobs: Type.Union([Type.Null(), ChatLogprobs]),
         finish_reason: Type.String()
     }, { additionalProperties: false })),
-    usage: OpenAiUsage
+    usage: OpenAiUsage,
+    timings: LlamaServerTimings
 }, { additionalProperties: false });
 export type OpenAiChatResponse = Static<typeof OpenAiChatResponse>;
 
@@ -37,6 +38,7 @@ export const OpenAiChatChunk = Type.Object({
         logprobs: Type.Union([Type.Null(), ChatLogprobs]),
         finish_reason: Type.Union([Type.String(), Type.Null()])
     }, { additionalProperties: false })),
-    usage: Type.Optional(Type.Union([OpenAiUsage, Type.Null()]))
+    usage: Type.Optional(Type.Union([OpenAiUsage, Type.Null()])),
+    timings: Type.Optional(LlamaServerTimings)
 }, { additionalProperties: false });
 export type OpenAiChatChunk = Static<typeof OpenAiChatChunk>;

@@ -7,7 +7,7 @@ import { clientDisconnectSignal } from "../../clientDisconnect.js";
 import { chunkSerializer, collectCompletion, completionId, streamCompletion, unixSeconds } from "../completionReplies.js";
 import { toChatRequest } from "../generationRequest.js";
 import { toChatLogprobs } from "../logprobShapes.js";
-import { openAiUsage, systemFingerprint } from "./openAiShapes.js";
+import { llamaServerTimings, openAiUsage, systemFingerprint } from "./openAiShapes.js";
 
 type Delta = OpenAiChatChunk["choices"][number]["delta"];
 
@@ -40,7 +40,9 @@ export const openAiChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = as
                 }, first),
                 toolCallArguments: (event) => chunk({ tool_calls: [{ index: event.index, function: { arguments: event.text } }] }, false),
                 finish: (summary, rest) => chunk({}, false, { finish_reason: summary.finishReason, logprobs: rest.length > 0 ? logprobs(rest) : null }),
-                totals: (summary) => (includeUsage ? { ...header, object: "chat.completion.chunk", choices: [], usage: openAiUsage(summary) } : null)
+                totals: (summary) => (includeUsage
+                    ? { ...header, object: "chat.completion.chunk", choices: [], usage: openAiUsage(summary), timings: llamaServerTimings(summary) }
+                    : null)
             }, chunkSerializer(reply, OpenAiChatChunk), true);
             return reply;
         }
@@ -61,7 +63,8 @@ export const openAiChatRoutes: FastifyPluginAsyncTypebox<RouteDependencies> = as
                 logprobs: logprobs(entries),
                 finish_reason: summary.finishReason
             }],
-            usage: openAiUsage(summary)
+            usage: openAiUsage(summary),
+            timings: llamaServerTimings(summary)
         };
     });
 };

@@ -1,5 +1,17 @@
-import type { OpenAiUsage } from "../../../schemas/openai/usage.js";
+import type { LlamaServerTimings, OpenAiUsage } from "../../../schemas/openai/usage.js";
 import type { CompletionSummary, ServedModel } from "../../../services/InferenceService.js";
+
+/** llama-server's `timings` of a completion (the chunk with the usage carries them when streamed). */
+export function llamaServerTimings(summary: CompletionSummary): LlamaServerTimings {
+    return {
+        cache_n: summary.cachedPromptTokens,
+        prompt_n: summary.promptTokens - summary.cachedPromptTokens,
+        prompt_ms: summary.timeToFirstToken * 1000,
+        predicted_n: summary.completionTokens,
+        predicted_ms: summary.generationTime * 1000,
+        predicted_per_second: summary.tokensPerSecond
+    };
+}
 
 export function openAiUsage(summary: CompletionSummary): OpenAiUsage {
     return {
