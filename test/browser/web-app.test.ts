@@ -13,7 +13,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureFixtures, standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
+import { familyModelsFolder } from "../support/familyFixtures.js";
+import { ensureFixtures, placeModel, standardModelsFolder, temporaryFolder } from "../support/fixtures.js";
 import { startHubStandIn, type HubStandIn } from "../support/hubStandIn.js";
 import { readMetrics } from "../support/metrics.js";
 
@@ -58,7 +59,11 @@ describe.skipIf(!haveChromium)("the web app", () => {
         const models = await standardModelsFolder();
         hub = await startHubStandIn({ "tiny-org/Tiny-Chat-GGUF": [{ path: "Tiny-Chat-Q4_K_M.gguf", content: await readFile((await ensureFixtures()).chat) }] },
             { bytesPerSecond: 150_000 });
-        url = await serve(["--models-dir", models, "--context-length", "8192"], { HF_ENDPOINT: hub.url });
+        // A model that calls a tool as Qwen3 does (a scripted model, test/support/gguf/familyModels.ts).
+        const caller = (await familyModelsFolder(["qwen3"])).models.find((model) => model.id === "qwen3-call")!;
+        const callers = await temporaryFolder();
+        await placeModel(callers, `lmhost-families/${caller.id}/${caller.id}.gguf`, caller.file);
+        url = await serve(["--models-dir", models, "--models-dir", callers, "--context-length", "8192"], { HF_ENDPOINT: hub.url });
         await mkdir(screenshots, { recursive: true });
         browser = await chromium.launch({
             executablePath: chromiumPath,
@@ -136,6 +141,35 @@ describe.skipIf(!haveChromium)("the web app", () => {
         expect(generated).toBeLessThan(6000);
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(sum(await metricsOf(url), "lmhost_completion_tokens_total")).toBe(sum(after, "lmhost_completion_tokens_total"));
+    });
+
+    it("shows the model's tool calls as they stream, and sends the results the user gives", async () => {
+        await page.click('[data-testid="new-chat"]');
+        await page.selectOption('[data-testid="model-picker"]', "qwen3-call");
+        if (!await page.locator('[data-testid="tools"]').isVisible()) await page.click('[data-testid="chat-settings"] summary');
+        await page.fill('[data-testid="tools"]', "not json");
+        await page.locator('[data-testid="tools-error"]').waitFor();
+        await page.fill('[data-testid="tools"]', JSON.stringify([{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }]));
+        expect(await page.locator('[data-testid="tools-error"]').count()).toBe(0);
+        await page.fill('[data-testid="max-tokens"]', "");
+        await page.fill('[data-testid="prompt-input"]', "What is the weather in Paris?");
+        await page.keyboard.press("Enter");
+        const first = page.locator('[data-testid="assistant-message"]').last();
+        await first.locator('[data-testid="answer-stats"]').waitFor({ timeout: 60_000 });
+        expect(await first.locator('[data-testid="tool-call"] code').innerText()).toBe("get_weather");
+        expect(JSON.parse(await first.locator('[data-testid="tool-call"] pre').innerText())).toEqual({ city: "Paris" });
+        expect(await first.locator('[data-testid="reasoning-text"]').textContent()).toContain("I need the weather tool.");
+        await page.fill('[data-testid="tool-result-input"]', "21 degrees and sunny");
+        await screenshot("chat-tools");
+        await page.click('[data-testid="send-tool-results"]');
+        await page.locator('[data-testid="tool-message"]').waitFor();
+        expect(await page.locator('[data-testid="tool-message"] pre').innerText()).toBe("21 degrees and sunny");
+        // The result went back through the template: a second answer (this script calls again), with its stats.
+        await page.locator('[data-testid="assistant-message"]').nth(1).locator('[data-testid="answer-stats"]').waitFor({ timeout: 60_000 });
+        expect(await page.locator('[data-testid="assistant-message"]').nth(1).locator('[data-testid="tool-call"] code').innerText()).toBe("get_weather");
+        expect(await page.locator('[data-testid="chat-error"]').count()).toBe(0);
+        // Tools are a setting the next conversations inherit: cleared for the tests after this one.
+        await page.fill('[data-testid="tools"]', "");
     });
 
     it("loads and unloads a model on the models page", async () => {

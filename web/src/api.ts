@@ -199,7 +199,7 @@ export type ChatStats = {
     model_load_time_seconds?: number;
 };
 
-export type ChatOutputItem = { type: "message" | "reasoning"; content: string } | { type: "tool_call"; tool: string; arguments: unknown; output?: string };
+export type ChatOutputItem = { type: "message" | "reasoning"; content: string };
 
 /** `POST /api/v1/chat`'s stream events; unknown ones are ignored. */
 export type ChatEvent =
@@ -209,7 +209,6 @@ export type ChatEvent =
     | { type: "prompt_processing.progress"; progress: number }
     | { type: "reasoning.delta" | "message.delta"; content: string }
     | { type: "prompt_processing.start" | "prompt_processing.end" | "reasoning.start" | "reasoning.end" | "message.start" | "message.end" }
-    | { type: "tool_call.start" | "tool_call.arguments" | "tool_call.success" | "tool_call.failure"; tool?: string; arguments?: unknown; output?: string; reason?: string }
     | { type: "error"; error: { type: string; message: string; code?: string } }
     | { type: "chat.end"; result: { model_instance_id: string; output: ChatOutputItem[]; stats: ChatStats } };
 

@@ -6,11 +6,14 @@
 import { createStore, del, entries, set, type UseStore } from "idb-keyval";
 import type { ChatStats } from "./api";
 
-export type ToolCall = { tool: string; arguments: unknown; output?: string; failed?: string };
+/** A call the model made to one of the tools in the settings; the user gives its result as a "tool" message. */
+export type ToolCall = { tool: string; arguments: unknown; id?: string };
 
 export type Message = {
-    role: "user" | "assistant";
+    /** "tool": the result the user gave for the assistant's call `toolCallId`. */
+    role: "user" | "assistant" | "tool";
     content: string;
+    toolCallId?: string;
     /** The model's thinking, shown folded. */
     reasoning?: string;
     toolCalls?: ToolCall[];
@@ -29,6 +32,8 @@ export type Settings = {
     maxTokens: number | null;
     /** LM Studio's `reasoning`: off, low, medium, high, on; null: the model's default. */
     reasoning: "off" | "low" | "medium" | "high" | "on" | null;
+    /** Tools the model may call, as OpenAI's `tools` JSON; "" for none. */
+    tools: string;
 };
 
 export type Conversation = {
@@ -41,7 +46,7 @@ export type Conversation = {
     messages: Message[];
 };
 
-export const defaultSettings = (): Settings => ({ systemPrompt: "", temperature: null, topP: null, maxTokens: null, reasoning: null });
+export const defaultSettings = (): Settings => ({ systemPrompt: "", temperature: null, topP: null, maxTokens: null, reasoning: null, tools: "" });
 
 let store: UseStore | null = null;
 const memory = new Map<string, Conversation>();
@@ -102,6 +107,10 @@ export function toMarkdown(conversation: Conversation): string {
     if (conversation.model) parts.push(`Model: \`${conversation.model}\``, "");
     if (conversation.settings.systemPrompt.trim() !== "") parts.push("## System", "", conversation.settings.systemPrompt, "");
     for (const message of conversation.messages) {
+        if (message.role === "tool") {
+            parts.push(`## Tool result${message.toolCallId ? ` (\`${message.toolCallId}\`)` : ""}`, "", "```", message.content, "```", "");
+            continue;
+        }
         parts.push(message.role === "user" ? "## User" : `## Assistant${message.model ? ` (${message.model})` : ""}`, "");
         if (message.reasoning) parts.push("<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>", "");
         for (const call of message.toolCalls ?? []) parts.push(`Tool call: \`${call.tool}\` ${"`"}${JSON.stringify(call.arguments)}${"`"}`, "");

@@ -3,6 +3,11 @@
  * each turn sends the whole conversation as `input` message items. Its events say how the model's load and the
  * prompt's evaluation progress, then bring reasoning and message deltas and, at `chat.end`, the stats. Stop (or
  * Escape) aborts the request; the server stops the generation when the client hangs up.
+ *
+ * With tools in the settings (OpenAI's `tools` JSON; LM Studio's route takes only MCP integrations), turns go
+ * through `POST /v1/chat/completions` instead (calls parsed, llama-server's `timings` with the usage; no load
+ * progress): the model's calls are shown as they stream, and the user answers each with its result, which
+ * continues the turn.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { apiFetch, ApiError, errorOf, getJson, readEvents, type ChatEvent, type Model } from "../api";
@@ -76,8 +81,6 @@ function ToolCalls({ calls }: { calls: ToolCall[] }) {
                 <li key={index} class="tool-call" data-testid="tool-call">
                     <span class="chip">tool</span> <code>{call.tool}</code>
                     <pre>{typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments, null, 2)}</pre>
-                    {call.output !== undefined ? <details><summary>Output</summary><pre>{call.output}</pre></details> : null}
-                    {call.failed !== undefined ? <p class="error">{call.failed}</p> : null}
                 </li>
             ))}
         </ul>
@@ -176,14 +179,92 @@ function SettingsPanel({ settings, onChange, disabled }: { settings: Settings; o
                         </select>
                     </div>
                 </div>
+                <label for="tools">Tools <span class="hint">(OpenAI's <code>tools</code> JSON; you give each call's result)</span></label>
+                <textarea id="tools" name="tools" rows={3} data-testid="tools" value={settings.tools} spellcheck={false}
+                    placeholder='[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]'
+                    onInput={(event) => set("tools", event.currentTarget.value)} />
+                {"error" in toolsOf(settings.tools) ? <p class="error" data-testid="tools-error">{(toolsOf(settings.tools) as { error: string }).error}</p> : null}
             </fieldset>
         </details>
     );
 }
 
+/** The settings' tools: none for an empty field, else a JSON array of OpenAI function tools, or what is wrong. */
+function toolsOf(text: string): { tools: unknown[] } | { error: string } {
+    if (text.trim() === "") return { tools: [] };
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch (error) {
+        return { error: `Tools are not JSON: ${(error as Error).message}` };
+    }
+    const list = Array.isArray(value) ? value : [value];
+    const named = list.every((tool) => typeof tool === "object" && tool !== null && typeof (tool as { function?: { name?: unknown } }).function?.name === "string");
+    return named ? { tools: list.map((tool) => ({ type: "function", ...(tool as object) })) } : { error: "Each tool needs a function with a name: {\"type\": \"function\", \"function\": {\"name\": ...}}." };
+}
+
+/** The conversation as OpenAI chat messages: the system prompt, then turns, calls with their ids, and their results. */
+function openAiMessages(conversation: Conversation) {
+    const messages: object[] = [];
+    if (conversation.settings.systemPrompt.trim() !== "") messages.push({ role: "system", content: conversation.settings.systemPrompt });
+    for (const message of conversation.messages) {
+        if (message.role === "tool") {
+            messages.push({ role: "tool", tool_call_id: message.toolCallId ?? "", content: message.content });
+            continue;
+        }
+        const calls = message.role === "assistant" ? (message.toolCalls ?? []).filter((call) => call.id !== undefined) : [];
+        if (message.content === "" && calls.length === 0) continue;
+        messages.push({
+            role: message.role, content: message.content,
+            ...(calls.length > 0 ? { tool_calls: calls.map((call) => ({
+                id: call.id, type: "function",
+                function: { name: call.tool, arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments) }
+            })) } : {})
+        });
+    }
+    return messages;
+}
+
+function completionBody(conversation: Conversation, model: string, tools: unknown[]) {
+    const { settings } = conversation;
+    const effort = settings.reasoning === "on" ? "high" : settings.reasoning === "off" ? null : settings.reasoning;
+    return {
+        model, messages: openAiMessages(conversation), tools, stream: true, stream_options: { include_usage: true },
+        ...(settings.temperature !== null ? { temperature: settings.temperature } : {}),
+        ...(settings.topP !== null ? { top_p: settings.topP } : {}),
+        ...(settings.maxTokens !== null ? { max_tokens: Math.max(1, Math.round(settings.maxTokens)) } : {}),
+        ...(effort !== null ? { reasoning_effort: effort } : {})
+    };
+}
+
+/** The calls of the last answer still waiting for their results, when nothing is answering. */
+function pendingCalls(messages: Message[]): ToolCall[] {
+    const last = messages[messages.length - 1];
+    return last?.role === "assistant" ? (last.toolCalls ?? []).filter((call) => call.id !== undefined) : [];
+}
+
+function ToolResults({ calls, onSend, disabled }: { calls: ToolCall[]; onSend: (results: Message[]) => void; disabled: boolean }) {
+    const [results, setResults] = useState<string[]>(() => calls.map(() => ""));
+    return (
+        <form class="tool-results" data-testid="tool-results" onSubmit={(event) => {
+            event.preventDefault();
+            onSend(calls.map((call, index) => ({ role: "tool", toolCallId: call.id!, content: results[index] ?? "" })));
+        }}>
+            {calls.map((call, index) => (
+                <div key={call.id}>
+                    <label for={`tool-result-${index}`}>Result of <code>{call.tool}</code></label>
+                    <textarea id={`tool-result-${index}`} rows={2} data-testid="tool-result-input" value={results[index]}
+                        onInput={(event) => { const value = event.currentTarget.value; setResults((list) => list.map((item, at) => (at === index ? value : item))); }} />
+                </div>
+            ))}
+            <button type="submit" class="primary" data-testid="send-tool-results" disabled={disabled}>Send {calls.length > 1 ? "results" : "result"}</button>
+        </form>
+    );
+}
+
 /** The request's `input`: every message so far, as message items; answers that failed before a word are left out. */
 function inputOf(messages: Message[]) {
-    return messages.filter((message) => message.content !== "").map((message) => ({ type: "message" as const, role: message.role, content: message.content }));
+    return messages.flatMap((message) => (message.content === "" || message.role === "tool" ? [] : [{ type: "message" as const, role: message.role, content: message.content }]));
 }
 
 function requestBody(conversation: Conversation, model: string) {
@@ -199,6 +280,121 @@ function requestBody(conversation: Conversation, model: string) {
         ...(settings.maxTokens !== null ? { max_output_tokens: Math.max(1, Math.round(settings.maxTokens)) } : {}),
         ...(settings.reasoning !== null ? { reasoning: settings.reasoning } : {})
     };
+}
+
+type Draw = (now?: boolean) => void;
+
+/** Streams `POST /api/v1/chat` into `message`; true when the stream said the answer is complete. */
+async function streamChat(body: object, message: Message, state: Live, draw: Draw): Promise<boolean> {
+    const response = await apiFetch("/api/v1/chat", {
+        method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: JSON.stringify(body), signal: state.controller.signal
+    });
+    if (!response.ok) throw await errorOf(response);
+    if (response.body === null) throw new ApiError("The server sent no stream.", response.status);
+    let ended = false;
+    for await (const { data } of readEvents(response.body)) {
+        let event: ChatEvent;
+        try {
+            event = JSON.parse(data) as ChatEvent;
+        } catch {
+            continue;
+        }
+        switch (event.type) {
+            case "model_load.start": state.phase = { kind: "loading", progress: 0 }; break;
+            case "model_load.progress": state.phase = { kind: "loading", progress: event.progress }; break;
+            case "model_load.end": state.phase = { kind: "waiting" }; break;
+            case "prompt_processing.start": state.phase = { kind: "prompt", progress: 0 }; break;
+            case "prompt_processing.progress": state.phase = { kind: "prompt", progress: event.progress }; break;
+            case "reasoning.start": state.phase = { kind: "reasoning" }; break;
+            case "reasoning.delta": message.reasoning = (message.reasoning ?? "") + event.content; state.phase = { kind: "reasoning" }; break;
+            case "message.start": state.phase = { kind: "answering" }; break;
+            case "message.delta": message.content += event.content; state.phase = { kind: "answering" }; break;
+            case "chat.end": {
+                ended = true;
+                message.stats = event.result.stats;
+                message.model = event.result.model_instance_id;
+                const output = event.result.output;
+                const answer = output.map((item) => (item.type === "message" ? item.content : "")).join("");
+                const reasoning = output.map((item) => (item.type === "reasoning" ? item.content : "")).join("");
+                message.content = answer;
+                if (reasoning !== "") message.reasoning = reasoning;
+                break;
+            }
+            case "error": throw new ApiError(event.error.message, 500, event.error.code ?? null);
+            default: break;
+        }
+        draw(event.type === "chat.end");
+    }
+    return ended;
+}
+
+type CompletionChunk = {
+    model?: string;
+    choices?: Array<{ delta?: { content?: string | null; reasoning_content?: string | null; tool_calls?: Array<{ index: number; id?: string; function?: { name?: string; arguments?: string } }> } }>;
+    usage?: { prompt_tokens: number; completion_tokens: number } | null;
+    /** llama-server's timings, with the usage. */
+    timings?: { prompt_ms: number; predicted_per_second: number };
+    error?: { message: string; code?: string | null };
+};
+
+/** The arguments as an object where they are JSON (as /api/v1/chat gives them), else as written. */
+function argumentsOf(text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return text;
+    }
+}
+
+/** Streams `POST /v1/chat/completions` (turns with tools) into `message`; true at [DONE]. */
+async function streamCompletion(body: object, message: Message, state: Live, draw: Draw): Promise<boolean> {
+    const response = await apiFetch("/v1/chat/completions", {
+        method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: JSON.stringify(body), signal: state.controller.signal
+    });
+    if (!response.ok) throw await errorOf(response);
+    if (response.body === null) throw new ApiError("The server sent no stream.", response.status);
+    const calls: Array<{ id: string; name: string; arguments: string }> = [];
+    for await (const { data } of readEvents(response.body)) {
+        if (data === "[DONE]") {
+            draw(true);
+            return true;
+        }
+        let chunk: CompletionChunk;
+        try {
+            chunk = JSON.parse(data) as CompletionChunk;
+        } catch {
+            continue;
+        }
+        if (chunk.error) throw new ApiError(chunk.error.message, 500, chunk.error.code ?? null);
+        if (chunk.model) message.model = chunk.model;
+        if (chunk.usage && chunk.timings) {
+            message.stats = {
+                input_tokens: chunk.usage.prompt_tokens, total_output_tokens: chunk.usage.completion_tokens, reasoning_output_tokens: 0,
+                tokens_per_second: chunk.timings.predicted_per_second, time_to_first_token_seconds: chunk.timings.prompt_ms / 1000
+            };
+        }
+        const delta = chunk.choices?.[0]?.delta;
+        if (delta) {
+            if (delta.reasoning_content) {
+                message.reasoning = (message.reasoning ?? "") + delta.reasoning_content;
+                state.phase = { kind: "reasoning" };
+            }
+            if (delta.content) {
+                message.content += delta.content;
+                state.phase = { kind: "answering" };
+            }
+            for (const piece of delta.tool_calls ?? []) {
+                const call = calls[piece.index] ??= { id: "", name: "", arguments: "" };
+                if (piece.id) call.id = piece.id;
+                if (piece.function?.name) call.name += piece.function.name;
+                if (piece.function?.arguments) call.arguments += piece.function.arguments;
+                state.phase = { kind: "answering" };
+            }
+            if (calls.length > 0) message.toolCalls = calls.map((call) => ({ id: call.id, tool: call.name, arguments: argumentsOf(call.arguments) }));
+        }
+        draw();
+    }
+    return false;
 }
 
 export function Chat({ active }: { active: boolean }) {
@@ -274,17 +470,19 @@ export function Chat({ active }: { active: boolean }) {
     async function send() {
         const text = draft.trim();
         if (text === "" || liveRef.current !== null || model === null) return;
+        setDraft("");
+        await respond([...current.messages, { role: "user", content: text }], current.messages.length === 0 ? titleFrom(text) : current.title);
+    }
+
+    /** Answers the conversation `history` ends: a user's message, or the results of the last answer's calls. */
+    async function respond(history: Message[], title: string) {
+        if (liveRef.current !== null || model === null) return;
         writeSetting(modelStorage, model);
         writeSetting(settingsStorage, JSON.stringify(current.settings));
         const assistant: Message = { role: "assistant", content: "", model };
-        let conversation: Conversation = {
-            ...current, model,
-            title: current.messages.length === 0 ? titleFrom(text) : current.title,
-            updatedAt: Date.now(),
-            messages: [...current.messages, { role: "user", content: text }, assistant]
-        };
-        const body = requestBody({ ...conversation, messages: conversation.messages.slice(0, -1) }, model);
-        setDraft("");
+        let conversation: Conversation = { ...current, model, title, updatedAt: Date.now(), messages: [...history, assistant] };
+        const asked: Conversation = { ...conversation, messages: history };
+        const tools = toolsOf(conversation.settings.tools);
         nearBottom.current = true;
         const state: Live = { conversationId: conversation.id, controller: new AbortController(), phase: { kind: "waiting" } };
         liveRef.current = state;
@@ -308,60 +506,10 @@ export function Chat({ active }: { active: boolean }) {
             } else if (frame === 0) frame = window.setTimeout(apply, 100);
         };
         try {
-            const response = await apiFetch("/api/v1/chat", {
-                method: "POST", headers: { "content-type": "application/json", accept: "text/event-stream" }, body: JSON.stringify(body), signal: state.controller.signal
-            });
-            if (!response.ok) throw await errorOf(response);
-            if (response.body === null) throw new ApiError("The server sent no stream.", response.status);
-            let ended = false;
-            for await (const { data } of readEvents(response.body)) {
-                let event: ChatEvent;
-                try {
-                    event = JSON.parse(data) as ChatEvent;
-                } catch {
-                    continue;
-                }
-                switch (event.type) {
-                    case "model_load.start": state.phase = { kind: "loading", progress: 0 }; break;
-                    case "model_load.progress": state.phase = { kind: "loading", progress: event.progress }; break;
-                    case "model_load.end": state.phase = { kind: "waiting" }; break;
-                    case "prompt_processing.start": state.phase = { kind: "prompt", progress: 0 }; break;
-                    case "prompt_processing.progress": state.phase = { kind: "prompt", progress: event.progress }; break;
-                    case "reasoning.start": state.phase = { kind: "reasoning" }; break;
-                    case "reasoning.delta": message.reasoning = (message.reasoning ?? "") + event.content; state.phase = { kind: "reasoning" }; break;
-                    case "message.start": state.phase = { kind: "answering" }; break;
-                    case "message.delta": message.content += event.content; state.phase = { kind: "answering" }; break;
-                    case "tool_call.start": message.toolCalls = [...(message.toolCalls ?? []), { tool: event.tool ?? "tool", arguments: event.arguments ?? null }]; break;
-                    case "tool_call.arguments":
-                    case "tool_call.success":
-                    case "tool_call.failure": {
-                        const calls = message.toolCalls ?? [];
-                        const last = calls[calls.length - 1];
-                        if (last) {
-                            if (event.arguments !== undefined) last.arguments = event.arguments;
-                            if (event.output !== undefined) last.output = event.output;
-                            if (event.type === "tool_call.failure") last.failed = event.reason ?? "The tool call failed.";
-                        }
-                        break;
-                    }
-                    case "chat.end": {
-                        ended = true;
-                        message.stats = event.result.stats;
-                        message.model = event.result.model_instance_id;
-                        const output = event.result.output;
-                        const answer = output.map((item) => (item.type === "message" ? item.content : "")).join("");
-                        const reasoning = output.map((item) => (item.type === "reasoning" ? item.content : "")).join("");
-                        const calls = output.flatMap((item) => (item.type === "tool_call" ? [item] : []));
-                        message.content = answer;
-                        if (reasoning !== "") message.reasoning = reasoning;
-                        if (calls.length > 0) message.toolCalls = calls.map((call) => ({ tool: call.tool, arguments: call.arguments, ...(call.output !== undefined ? { output: call.output } : {}) }));
-                        break;
-                    }
-                    case "error": throw new ApiError(event.error.message, 500, event.error.code ?? null);
-                    default: break;
-                }
-                draw(event.type === "chat.end");
-            }
+            if ("error" in tools) throw new ApiError(tools.error, 400);
+            const ended = tools.tools.length > 0
+                ? await streamCompletion(completionBody(asked, model, tools.tools), message, state, draw)
+                : await streamChat(requestBody(asked, model), message, state, draw);
             if (!ended) message.error = "The answer ended before the server said it was complete.";
         } catch (error) {
             if ((error as Error).name === "AbortError") message.stopped = true;
@@ -482,7 +630,13 @@ export function Chat({ active }: { active: boolean }) {
                     {current.messages.length === 0 ? <p class="empty">Ask something. Enter sends, Shift+Enter starts a new line, Escape stops the answer.</p> : null}
                     {current.messages.map((message, index) => message.role === "user"
                         ? <article key={index} class="message user" data-testid="user-message"><div class="message-role">you</div><p>{message.content}</p></article>
-                        : <AssistantMessage key={index} message={message} live={liveHere && index === current.messages.length - 1 ? live.phase : null} />)}
+                        : message.role === "tool"
+                            ? <article key={index} class="message tool" data-testid="tool-message"><div class="message-role">tool result</div><pre>{message.content}</pre></article>
+                            : <AssistantMessage key={index} message={message} live={liveHere && index === current.messages.length - 1 ? live.phase : null} />)}
+                    {!liveHere && pendingCalls(current.messages).length > 0
+                        ? <ToolResults key={`${current.id}-${current.messages.length}`} calls={pendingCalls(current.messages)} disabled={busy}
+                            onSend={(results) => void respond([...current.messages, ...results], current.title)} />
+                        : null}
                     <div ref={messagesEnd} />
                 </div>
                 <form class="composer" onSubmit={(event) => { event.preventDefault(); void send(); }}>
