@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,12 +17,27 @@ export const threadpoolShimPath = fileURLToPath(new URL("../../native/build/libt
  */
 export const compiledCpuBackendFolder = fileURLToPath(new URL("../../native/build/ggml-cpu/", import.meta.url));
 
-/** The compiled CPU backend's variant (zen4, haswell, ...), where one was built and LMHOST_CPU_BACKEND is not 0. */
-export function compiledCpuBackendVariant(environment: NodeJS.ProcessEnv = process.env): string | undefined {
+/** The llama.cpp release of node-llama-cpp's prebuilt binaries, as installed now. */
+function prebuiltRelease(): string | undefined {
+    try {
+        const entry = createRequire(import.meta.url).resolve("node-llama-cpp");
+        const file = path.join(path.dirname(entry), "..", "llama", "binariesGithubRelease.json");
+        return (JSON.parse(readFileSync(file, "utf8")) as { release?: string }).release;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The compiled CPU backend's variant (zen4, haswell, ...), where one was built for the llama.cpp release installed
+ * now (a library built against another release's ggml must not load) and LMHOST_CPU_BACKEND is not 0.
+ */
+export function compiledCpuBackendVariant(environment: NodeJS.ProcessEnv = process.env, folder = compiledCpuBackendFolder): string | undefined {
     if (environment.LMHOST_CPU_BACKEND === "0") return undefined;
     try {
-        const { variant } = JSON.parse(readFileSync(path.join(compiledCpuBackendFolder, "build.json"), "utf8")) as { variant?: unknown };
-        return typeof variant === "string" && existsSync(path.join(compiledCpuBackendFolder, `libggml-cpu-${variant}.so`)) ? variant : undefined;
+        const { variant, release } = JSON.parse(readFileSync(path.join(folder, "build.json"), "utf8")) as { variant?: unknown; release?: unknown };
+        if (typeof variant !== "string" || release !== prebuiltRelease()) return undefined;
+        return existsSync(path.join(folder, `libggml-cpu-${variant}.so`)) ? variant : undefined;
     } catch {
         return undefined;
     }

@@ -6,7 +6,7 @@
  * the same every way.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -88,6 +88,17 @@ describe.runIf(cpuBackendToolsFound)("the CPU backend compiled at install", () =
         // One ggml-base in the process: the compiled variant's link resolves to the prebuilt file.
         expect(compiled.ggmlLibraries.filter((file) => /libggml-base/.test(file))).toEqual(prebuilt.ggmlLibraries.filter((file) => /libggml-base/.test(file)));
         expect(compiled.tokens).toEqual(prebuilt.tokens);
+    });
+
+    it("is offered only for the llama.cpp release it was built against, and not with LMHOST_CPU_BACKEND=0", async () => {
+        const folder = await temporaryFolder();
+        const { release } = JSON.parse(readFileSync(path.join(compiledCpuBackendFolder, "build.json"), "utf8")) as { release: string };
+        writeFileSync(path.join(folder, "libggml-cpu-zen4.so"), "");
+        writeFileSync(path.join(folder, "build.json"), JSON.stringify({ release, variant: "zen4" }));
+        expect(compiledCpuBackendVariant({}, folder)).toBe("zen4");
+        expect(compiledCpuBackendVariant({ LMHOST_CPU_BACKEND: "0" }, folder)).toBeUndefined();
+        writeFileSync(path.join(folder, "build.json"), JSON.stringify({ release: "b0000", variant: "zen4" }));
+        expect(compiledCpuBackendVariant({}, folder)).toBeUndefined();
     });
 
     it("leaves the prebuilt CPU variants to load when the folder offers none", async () => {
