@@ -8,8 +8,9 @@
  * Loaded into the engine worker with LD_PRELOAD, it stands in for the llama.cpp functions the binding calls
  * (llama_decode, llama_encode, llama_set_n_threads, llama_free): before a context's first graph it attaches a
  * threadpool sized for the context's thread counts (a bigger one when they grow), and frees it with the context.
- * The real functions are found in the llama library the process has loaded; when they cannot be found the shim
- * does nothing but forward. An upstream fix belongs in node-llama-cpp's AddonContext (README, Threads and engine builds).
+ * The real functions are found in the loaded library that defines them (libllama by name first); a process that
+ * calls them without one this shim can reach is told so and stopped. Where ggml offers no threadpool functions the
+ * shim only forwards. An upstream fix belongs in node-llama-cpp's AddonContext (README, Threads and engine builds).
  *
  * Declarations are those of llama.h and ggml.h of the llama.cpp release node-llama-cpp pins (package.json keeps it
  * at ~3.22); only pointers, ints and llama_batch (unchanged for years) cross this boundary.
@@ -69,29 +70,52 @@ static struct {
     int pools_available;
 } real;
 
+int32_t llama_decode(struct llama_context * context, llama_batch batch);
+
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
 static void * llama_library;
 
-static int find_llama_library(struct dl_phdr_info * info, size_t size, void * data) {
+/* The loaded objects' paths, gathered first: dlopen is not called while glibc iterates (it holds its loader lock). */
+enum { most_objects = 512 };
+static char * object_paths[most_objects];
+static int object_count;
+
+static int gather_object(struct dl_phdr_info * info, size_t size, void * data) {
     (void) size; (void) data;
-    const char * slash = strrchr(info->dlpi_name, '/');
-    const char * name = slash ? slash + 1 : info->dlpi_name;
-    if (strncmp(name, "libllama", 8) != 0 || strncmp(name, "libllama-common", 15) == 0) return 0;
-    void * handle = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-    if (handle == NULL || dlsym(handle, "llama_decode") == NULL) return 0;
-    llama_library = handle;
-    return 1;
+    if (info->dlpi_name[0] != '\0' && object_count < most_objects) object_paths[object_count++] = strdup(info->dlpi_name);
+    return 0;
+}
+
+/* The loaded object that defines llama_decode, other than this shim: libllama by name first, then any other. */
+static void * find_llama_library(void) {
+    void * found = NULL;
+    for (int pass = 0; pass < 2 && found == NULL; pass++) {
+        for (int index = 0; index < object_count && found == NULL; index++) {
+            const char * path = object_paths[index];
+            if (path == NULL) continue;
+            const char * slash = strrchr(path, '/');
+            const char * name = slash ? slash + 1 : path;
+            int named = strncmp(name, "libllama", 8) == 0 && strncmp(name, "libllama-common", 15) != 0;
+            if (pass == 0 ? !named : named) continue;
+            void * handle = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+            if (handle == NULL) continue;
+            void * symbol = dlsym(handle, "llama_decode");
+            if (symbol != NULL && symbol != (void *) llama_decode) found = handle;
+            else dlclose(handle);
+        }
+    }
+    for (int index = 0; index < object_count; index++) free(object_paths[index]);
+    object_count = 0;
+    return found;
 }
 
 static void resolve(void) {
-    dl_iterate_phdr(find_llama_library, NULL);
+    dl_iterate_phdr(gather_object, NULL);
+    llama_library = find_llama_library();
     if (llama_library == NULL) {
-        /* Not found by name: forward to the next definitions, and attach nothing. */
-        real.decode = (batch_fn) dlsym(RTLD_NEXT, "llama_decode");
-        real.encode = (batch_fn) dlsym(RTLD_NEXT, "llama_encode");
-        real.free_context = (free_fn) dlsym(RTLD_NEXT, "llama_free");
-        real.set_threads = (set_threads_fn) dlsym(RTLD_NEXT, "llama_set_n_threads");
-        return;
+        /* Someone called llama_decode, so a definition is loaded; one this shim cannot reach is a broken setup. */
+        fprintf(stderr, "threadpool shim: no loaded library defines llama_decode; start without it (LMHOST_THREADPOOL_SHIM=0)\n");
+        abort();
     }
     /* dlsym on the library's handle searches it and its dependencies (ggml), never this shim. */
     real.decode = (batch_fn) dlsym(llama_library, "llama_decode");
@@ -118,8 +142,13 @@ static void resolve(void) {
     if (getenv("LMHOST_THREADPOOL_SHIM_DEBUG")) fprintf(stderr, "threadpool shim: pools %s\n", real.pools_available ? "on" : "off");
 }
 
-/* Contexts with their attached pools; a process holds a few contexts (a model's, a draft's). */
-struct attached { struct llama_context * context; struct ggml_threadpool * pool; int threads; struct attached * next; };
+/*
+ * Contexts with their attached pools; a process holds a few contexts (a model's, a draft's). A pool replaced by a
+ * bigger one stays allocated until its context is freed: ggml's CPU backend still holds it and pauses it when the
+ * next graph switches to the new one.
+ */
+struct pool_list { struct ggml_threadpool * pool; struct pool_list * next; };
+struct attached { struct llama_context * context; struct pool_list * pools; int threads; struct attached * next; };
 static struct attached * attachments;
 static pthread_mutex_t attachments_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long pools_created;
@@ -133,40 +162,54 @@ static void ensure_pool(struct llama_context * context) {
     pthread_mutex_lock(&attachments_lock);
     struct attached * entry = attachments;
     while (entry != NULL && entry->context != context) entry = entry->next;
-    if (entry == NULL || entry->threads < wanted) {
-        /* ggml caps a graph's threads at its pool's size, so a pool grows with the context's thread counts. */
+    if (entry == NULL) {
+        entry = calloc(1, sizeof *entry);
+        if (entry != NULL) { entry->context = context; entry->next = attachments; attachments = entry; }
+    }
+    /* ggml caps a graph's threads at its pool's size, so a pool grows with the context's thread counts. */
+    struct pool_list * node = entry != NULL && entry->threads < wanted ? calloc(1, sizeof *node) : NULL;
+    if (node != NULL) {
         unsigned char params[threadpool_params_room];
         memset(params, 0, sizeof params);
         real.params_init(params, wanted);
-        struct ggml_threadpool * pool = real.pool_new(params);
-        if (pool != NULL) {
-            real.attach(context, pool, NULL);
+        node->pool = real.pool_new(params);
+        if (node->pool != NULL) {
+            real.attach(context, node->pool, NULL);
+            node->next = entry->pools;
+            entry->pools = node;
+            entry->threads = wanted;
             pools_created++;
             if (getenv("LMHOST_THREADPOOL_SHIM_DEBUG")) fprintf(stderr, "threadpool shim: %d threads (pool %lu)\n", wanted, pools_created);
-            if (entry == NULL) {
-                entry = calloc(1, sizeof *entry);
-                if (entry != NULL) { entry->context = context; entry->next = attachments; attachments = entry; }
-            } else {
-                real.pool_free(entry->pool);
-            }
-            if (entry != NULL) { entry->pool = pool; entry->threads = wanted; }
-            else { real.detach(context); real.pool_free(pool); }
+        } else {
+            free(node);
         }
     }
     pthread_mutex_unlock(&attachments_lock);
 }
 
-static void release_pool(struct llama_context * context) {
+/* Unlinks a context's entry (before the context is freed: its address may be reused at once). */
+static struct attached * detach_entry(struct llama_context * context) {
+    struct attached * found = NULL;
     pthread_mutex_lock(&attachments_lock);
     for (struct attached ** link = &attachments; *link != NULL; link = &(*link)->next) {
         if ((*link)->context != context) continue;
-        struct attached * entry = *link;
-        *link = entry->next;
-        real.pool_free(entry->pool);
-        free(entry);
+        found = *link;
+        *link = found->next;
         break;
     }
     pthread_mutex_unlock(&attachments_lock);
+    return found;
+}
+
+static void free_entry(struct attached * entry) {
+    if (entry == NULL) return;
+    for (struct pool_list * node = entry->pools; node != NULL;) {
+        struct pool_list * next = node->next;
+        real.pool_free(node->pool);
+        free(node);
+        node = next;
+    }
+    free(entry);
 }
 
 int32_t llama_decode(struct llama_context * context, llama_batch batch) {
@@ -189,6 +232,7 @@ void llama_set_n_threads(struct llama_context * context, int32_t threads, int32_
 
 void llama_free(struct llama_context * context) {
     pthread_once(&resolve_once, resolve);
+    struct attached * entry = real.pools_available ? detach_entry(context) : NULL;
     real.free_context(context);
-    if (real.pools_available) release_pool(context);
+    free_entry(entry);
 }

@@ -34,9 +34,11 @@ function buildThreadpoolShim() {
     const compiler = process.env.CC || "cc";
     mkdirSync(nativeBuild, { recursive: true });
     const result = spawnSync(compiler, ["-O2", "-shared", "-fPIC", "-Wall", "-o", output, source, "-ldl", "-lpthread"], { encoding: "utf8" });
+    if (result.error === undefined && result.status === 0) return say("threadpool shim built (native/build/libthreadpool-shim.so)");
+    // An older build of another source must not stay preloaded.
+    rmSync(output, { force: true });
     if (result.error) say(`no C compiler (${compiler}); engines run without the threadpool shim`);
-    else if (result.status !== 0) say(`the threadpool shim did not compile; engines run without it:\n${result.stderr}`);
-    else say("threadpool shim built (native/build/libthreadpool-shim.so)");
+    else say(`the threadpool shim did not compile; engines run without it:\n${result.stderr}`);
 }
 
 /** The CPU variant the prebuilt binaries load on this machine, from a process that loads them. */
@@ -112,5 +114,12 @@ function buildCpuBackend() {
     }
 }
 
-buildThreadpoolShim();
-buildCpuBackend();
+// Whatever goes wrong (a read-only folder, an unwritable temporary folder, another node-llama-cpp layout), the
+// install goes on without the part that failed.
+for (const [part, build] of [["threadpool shim", buildThreadpoolShim], ["CPU backend", buildCpuBackend]]) {
+    try {
+        build();
+    } catch (error) {
+        say(`the ${part} was not built (${error instanceof Error ? error.message : String(error)}); lmhost runs without it`);
+    }
+}

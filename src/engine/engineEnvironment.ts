@@ -61,11 +61,12 @@ export function offerCompiledCpuBackend(): void {
  *   millisecond on the token; OpenMP's default spin is shorter, so its threads went to sleep and had to be woken
  *   for every token (about 5% of decode speed, measured). Spinning a little longer keeps them awake while a
  *   generation runs, and costs about 30 ms of one core after the last token.
- * - LD_PRELOAD of the threadpool shim, on Linux where it was built, unless LMHOST_THREADPOOL_SHIM=0.
+ * - LD_PRELOAD of the threadpool shim, on Linux where it was built, unless LMHOST_THREADPOOL_SHIM=0 (or its path
+ *   holds a space or a colon: the dynamic loader splits LD_PRELOAD on both, with no escape).
  */
 export function engineEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     const environment: NodeJS.ProcessEnv = { ...base, UV_THREADPOOL_SIZE: "1", GOMP_SPINCOUNT: base.GOMP_SPINCOUNT ?? "3000000" };
-    if (process.platform === "linux" && base.LMHOST_THREADPOOL_SHIM !== "0" && existsSync(threadpoolShimPath)) {
+    if (process.platform === "linux" && base.LMHOST_THREADPOOL_SHIM !== "0" && !/[ :]/.test(threadpoolShimPath) && existsSync(threadpoolShimPath)) {
         environment.LD_PRELOAD = [threadpoolShimPath, ...(base.LD_PRELOAD ? [base.LD_PRELOAD] : [])].join(" ");
     }
     return environment;

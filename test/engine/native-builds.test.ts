@@ -40,6 +40,7 @@ async function decodeIn(environment: NodeJS.ProcessEnv): Promise<Decoded> {
             tokens.push(token);
             if (tokens.length === 24) break;
         }
+
         const libraries = readFileSync("/proc/self/maps", "utf8").split("\\n").map((line) => line.split(/\\s+/).at(-1))
             .filter((file, index, all) => /lib(ggml|threadpool-shim)/.test(file) && all.indexOf(file) === index);
         console.log(JSON.stringify({ tokens, threads: readdirSync("/proc/self/task").length, ggmlLibraries: libraries }));
@@ -72,6 +73,39 @@ describe.runIf(cCompilerFound)("the threadpool shim", () => {
         // Its worker thread stays between decodes; without it ggml joins its threads after every graph.
         expect(shimmed.threads).toBe(plain.threads + 1);
         expect(shimmed.tokens).toEqual(plain.tokens);
+    });
+
+    it("gives a context a bigger pool when the thread splitter gives it more threads", async () => {
+        // Two contexts share 2 threads: the one that starts second gets 1; once the first is gone it gets both.
+        const script = `
+            import { getLlama } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href)};
+            const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, logLevel: "disabled", maxThreads: 2 });
+            const model = await llama.loadModel({ modelPath: ${JSON.stringify(modelPath)} });
+            const first = await model.createContext({ contextSize: 2048, threads: { ideal: 2, min: 1 } });
+            const second = await model.createContext({ contextSize: 256, threads: { ideal: 2, min: 1 } });
+            const generate = async (sequence, count, text) => {
+                const tokens = [];
+                for await (const token of sequence.evaluate(model.tokenize(text), { temperature: 0 })) if (tokens.push(token) >= count) break;
+                return tokens;
+            };
+            const secondSequence = second.getSequence();
+            const long = generate(first.getSequence(), 1500, "Once upon a time");
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            await Promise.all([generate(secondSequence, 24, "Hello"), long]);
+            await first.dispose();
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            console.log(JSON.stringify({ tokens: (await generate(secondSequence, 24, " again")).length }));
+            await second.dispose();
+        `;
+        const file = path.join(await temporaryFolder(), "grow.mjs");
+        writeFileSync(file, script);
+        const environment = engineEnvironment({ ...process.env, LMHOST_THREADPOOL_SHIM_DEBUG: "1" });
+        delete environment.NODE_LLAMA_CPP_CPU_BACKEND_DIR;
+        const child = spawnSync(process.execPath, [file], { env: environment, encoding: "utf8", timeout: 60_000 });
+        expect(child.status, child.stderr).toBe(0);
+        expect(JSON.parse(child.stdout.trim().split("\n").at(-1)!)).toEqual({ tokens: 24 });
+        // The first context's pool, the second's for 1 thread, then the second's for 2 (the old one kept until it goes).
+        expect(child.stderr.match(/threadpool shim: \d+ threads/g)).toEqual(["threadpool shim: 2 threads", "threadpool shim: 1 threads", "threadpool shim: 2 threads"]);
     });
 });
 
