@@ -76,7 +76,8 @@ async function attempt<T>(action: (store: UseStore) => Promise<T>, fallback: () 
 
 export async function listConversations(): Promise<Conversation[]> {
     const all = await attempt(async (db) => (await entries<string, Conversation>(db)).map(([, value]) => value), () => [...memory.values()]);
-    for (const conversation of all) memory.set(conversation.id, conversation);
+    // Conversations saved by an earlier version lack the settings added since (tools).
+    for (const conversation of all) memory.set(conversation.id, { ...conversation, settings: { ...defaultSettings(), ...conversation.settings } });
     return [...memory.values()].sort((a, b) => b.updatedAt - a.updatedAt);
 }
 

@@ -203,8 +203,12 @@ function toolsOf(text: string): { tools: unknown[] } | { error: string } {
     return named ? { tools: list.map((tool) => ({ type: "function", ...(tool as object) })) } : { error: "Each tool needs a function with a name: {\"type\": \"function\", \"function\": {\"name\": ...}}." };
 }
 
-/** The conversation as OpenAI chat messages: the system prompt, then turns, calls with their ids, and their results. */
+/**
+ * The conversation as OpenAI chat messages: the system prompt, then turns, calls with their ids, and their
+ * results. A call left without a result (the user wrote on instead) is left out: a call must be answered.
+ */
 function openAiMessages(conversation: Conversation) {
+    const answered = new Set(conversation.messages.flatMap((message) => (message.role === "tool" && message.toolCallId ? [message.toolCallId] : [])));
     const messages: object[] = [];
     if (conversation.settings.systemPrompt.trim() !== "") messages.push({ role: "system", content: conversation.settings.systemPrompt });
     for (const message of conversation.messages) {
@@ -212,7 +216,7 @@ function openAiMessages(conversation: Conversation) {
             messages.push({ role: "tool", tool_call_id: message.toolCallId ?? "", content: message.content });
             continue;
         }
-        const calls = message.role === "assistant" ? (message.toolCalls ?? []).filter((call) => call.id !== undefined) : [];
+        const calls = message.role === "assistant" ? (message.toolCalls ?? []).filter((call) => call.id !== undefined && answered.has(call.id)) : [];
         if (message.content === "" && calls.length === 0) continue;
         messages.push({
             role: message.role, content: message.content,
@@ -227,7 +231,7 @@ function openAiMessages(conversation: Conversation) {
 
 function completionBody(conversation: Conversation, model: string, tools: unknown[]) {
     const { settings } = conversation;
-    const effort = settings.reasoning === "on" ? "high" : settings.reasoning === "off" ? null : settings.reasoning;
+    const effort = settings.reasoning === "on" ? "high" : settings.reasoning === "off" ? "none" : settings.reasoning;
     return {
         model, messages: openAiMessages(conversation), tools, stream: true, stream_options: { include_usage: true },
         ...(settings.temperature !== null ? { temperature: settings.temperature } : {}),
@@ -237,10 +241,11 @@ function completionBody(conversation: Conversation, model: string, tools: unknow
     };
 }
 
-/** The calls of the last answer still waiting for their results, when nothing is answering. */
+/** The calls of the last answer waiting for their results: an answer that ended as it should (not stopped, not failed). */
 function pendingCalls(messages: Message[]): ToolCall[] {
     const last = messages[messages.length - 1];
-    return last?.role === "assistant" ? (last.toolCalls ?? []).filter((call) => call.id !== undefined) : [];
+    if (last?.role !== "assistant" || last.stopped || last.error) return [];
+    return (last.toolCalls ?? []).filter((call) => call.id !== undefined && call.id !== "");
 }
 
 function ToolResults({ calls, onSend, disabled }: { calls: ToolCall[]; onSend: (results: Message[]) => void; disabled: boolean }) {
