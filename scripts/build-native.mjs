@@ -96,7 +96,9 @@ function buildCpuBackend() {
         step("cmake", ["-S", source, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=ON",
             // The prebuilt binaries' configuration: variants loaded at run time, each checking the CPU it runs on.
             "-DGGML_BACKEND_DL=ON", "-DGGML_CPU_ALL_VARIANTS=ON", "-DGGML_NATIVE=OFF", "-DGGML_OPENMP=OFF",
-            "-DCMAKE_BUILD_RPATH_USE_ORIGIN=ON", "-DLLAMA_BUILD_COMMON=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_TOOLS=OFF",
+            // Its one search path is its own folder (cmake's own would add an empty entry: the working directory).
+            "-DCMAKE_SKIP_BUILD_RPATH=ON", "-DCMAKE_SHARED_LINKER_FLAGS=-Wl,-rpath,$ORIGIN", "-DCMAKE_MODULE_LINKER_FLAGS=-Wl,-rpath,$ORIGIN",
+            "-DLLAMA_BUILD_COMMON=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_TOOLS=OFF",
             "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_CURL=OFF"]);
         step("cmake", ["--build", build, "--target", `ggml-cpu-${variant}`, "-j", String(os.availableParallelism())]);
         rmSync(output, { recursive: true, force: true });
