@@ -26,10 +26,22 @@ beforeAll(async () => {
 
 type Decoded = { tokens: number[]; threads: number; ggmlLibraries: string[]; stderr: string };
 
+const bindingUrl = pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href;
+
+/** Runs an ES module in a child with this environment; its stdout's last line is JSON. */
+async function runModule<T>(script: string, environment: NodeJS.ProcessEnv): Promise<T & { stderr: string }> {
+    // A file, not node -e: node-llama-cpp tests its binary in a fork that inherits the parent's node options.
+    const file = path.join(await temporaryFolder(), "child.mjs");
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [file], { env: environment, encoding: "utf8", timeout: 60_000 });
+    expect(child.status, child.stderr).toBe(0);
+    return { ...JSON.parse(child.stdout.trim().split("\n").at(-1)!) as T, stderr: child.stderr };
+}
+
 /** Decodes greedily on the prebuilt binaries in a child with this environment; reports tokens, threads and ggml's libraries. */
 async function decodeIn(environment: NodeJS.ProcessEnv): Promise<Decoded> {
     const script = `
-        import { getLlama } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href)};
+        import { getLlama } from ${JSON.stringify(bindingUrl)};
         import { readdirSync, readFileSync } from "node:fs";
         const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, logLevel: "disabled" });
         const model = await llama.loadModel({ modelPath: ${JSON.stringify(modelPath)} });
@@ -45,12 +57,7 @@ async function decodeIn(environment: NodeJS.ProcessEnv): Promise<Decoded> {
             .filter((file, index, all) => /lib(ggml|threadpool-shim)/.test(file) && all.indexOf(file) === index);
         console.log(JSON.stringify({ tokens, threads: readdirSync("/proc/self/task").length, ggmlLibraries: libraries }));
     `;
-    // A file, not node -e: node-llama-cpp tests its binary in a fork that inherits the parent's node options.
-    const file = path.join(await temporaryFolder(), "decode.mjs");
-    writeFileSync(file, script);
-    const child = spawnSync(process.execPath, [file], { env: environment, encoding: "utf8", timeout: 60_000 });
-    expect(child.status, child.stderr).toBe(0);
-    return { ...JSON.parse(child.stdout.trim().split("\n").at(-1)!) as Omit<Decoded, "stderr">, stderr: child.stderr };
+    return runModule<Omit<Decoded, "stderr">>(script, environment);
 }
 
 const withoutNativeBuilds = (): NodeJS.ProcessEnv => {
@@ -78,7 +85,7 @@ describe.runIf(cCompilerFound)("the threadpool shim", () => {
     it("gives a context a bigger pool when the thread splitter gives it more threads", async () => {
         // Two contexts share 2 threads: the one that starts second gets 1; once the first is gone it gets both.
         const script = `
-            import { getLlama } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href)};
+            import { getLlama } from ${JSON.stringify(bindingUrl)};
             const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, logLevel: "disabled", maxThreads: 2 });
             const model = await llama.loadModel({ modelPath: ${JSON.stringify(modelPath)} });
             const first = await model.createContext({ contextSize: 2048, threads: { ideal: 2, min: 1 } });
@@ -97,15 +104,12 @@ describe.runIf(cCompilerFound)("the threadpool shim", () => {
             console.log(JSON.stringify({ tokens: (await generate(secondSequence, 24, " again")).length }));
             await second.dispose();
         `;
-        const file = path.join(await temporaryFolder(), "grow.mjs");
-        writeFileSync(file, script);
         const environment = engineEnvironment({ ...process.env, LMHOST_THREADPOOL_SHIM_DEBUG: "1" });
         delete environment.NODE_LLAMA_CPP_CPU_BACKEND_DIR;
-        const child = spawnSync(process.execPath, [file], { env: environment, encoding: "utf8", timeout: 60_000 });
-        expect(child.status, child.stderr).toBe(0);
-        expect(JSON.parse(child.stdout.trim().split("\n").at(-1)!)).toEqual({ tokens: 24 });
+        const { tokens, stderr } = await runModule<{ tokens: number }>(script, environment);
+        expect(tokens).toBe(24);
         // The first context's pool, the second's for 1 thread, then the second's for 2 (the old one kept until it goes).
-        expect(child.stderr.match(/threadpool shim: \d+ threads/g)).toEqual(["threadpool shim: 2 threads", "threadpool shim: 1 threads", "threadpool shim: 2 threads"]);
+        expect(stderr.match(/threadpool shim: \d+ threads/g)).toEqual(["threadpool shim: 2 threads", "threadpool shim: 1 threads", "threadpool shim: 2 threads"]);
     });
 });
 

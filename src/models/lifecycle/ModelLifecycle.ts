@@ -147,7 +147,7 @@ export function promptCacheFolder(root: string, entry: Pick<CatalogEntry, "path"
  * prebuilt one: measured for unquantized weights (bench/results/prompt-evaluation-2026-12-01.md); quantized ones
  * gain about 10%. The runtime's name says which one runs (-cpu: the prebuilt one as it comes).
  */
-export function localBuildWouldHelp(runtimeName: string, quantization: string): boolean {
+export function compiledCpuBackendWouldHelp(runtimeName: string, quantization: string): boolean {
     return runtimeName.endsWith("-cpu") && /^(F16|BF16|F32)$/i.test(quantization);
 }
 
@@ -163,7 +163,7 @@ export class ModelLifecycle {
     /** Set once shutdown ends the running generations: no lease is given after that. */
     private stopped = false;
     private readonly idleTimers = new Map<string, unknown>();
-    private saidLocalBuildHelps = false;
+    private saidCompiledCpuBackendHelps = false;
     /** Requests waiting for a load, by the instance id loading, to be told its progress. */
     private readonly loadWatchers = new Map<string, Set<LoadWatcher>>();
     private readonly unloadWhenIdle = new Set<string>();
@@ -410,8 +410,8 @@ export class ModelLifecycle {
         };
         this.loaded.set(id, instance);
         this.logger.info(`Loaded "${id}" in ${instance.loadSeconds.toFixed(2)} s on ${engine.model.runtime.name}`);
-        if (!this.saidLocalBuildHelps && localBuildWouldHelp(engine.model.runtime.name, entry.quantization)) {
-            this.saidLocalBuildHelps = true;
+        if (!this.saidCompiledCpuBackendHelps && compiledCpuBackendWouldHelp(engine.model.runtime.name, entry.quantization)) {
+            this.saidCompiledCpuBackendHelps = true;
             this.logger.info(`Prompts of ${entry.quantization} models evaluate about 2x faster with llama.cpp's CPU backend compiled for this machine: ` +
                 "install git, cmake and a C++ compiler, then run npm run build:native (about 30 s on 2 cores; see README, Threads and engine builds).");
         }

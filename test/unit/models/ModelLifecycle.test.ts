@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/logger.js";
 import type { CatalogEntry } from "../../../src/models/catalog/ModelCatalog.js";
-import { InsufficientMemory, localBuildWouldHelp, ModelLifecycle, promptCacheFolder, type LoadSettings } from "../../../src/models/lifecycle/ModelLifecycle.js";
+import { InsufficientMemory, compiledCpuBackendWouldHelp, ModelLifecycle, promptCacheFolder, type LoadSettings } from "../../../src/models/lifecycle/ModelLifecycle.js";
 import { FakeClock } from "../../support/fakes/FakeClock.js";
 import { fakeEngineStarter } from "../../support/fakes/fakeEngine.js";
 
@@ -311,11 +311,11 @@ describe("instances", () => {
 
 describe("engine build hint and prompt cache folders", () => {
     it("suggests the local build only for unquantized weights on the prebuilt CPU binaries", () => {
-        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "F16")).toBe(true);
-        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu-openmp", "F16")).toBe(false);
-        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu-compiled-zen4", "F16")).toBe(false);
-        expect(localBuildWouldHelp("llama.cpp-linux-x64-cuda", "BF16")).toBe(false);
-        expect(localBuildWouldHelp("llama.cpp-linux-x64-cpu", "Q4_K_M")).toBe(false);
+        expect(compiledCpuBackendWouldHelp("llama.cpp-linux-x64-cpu", "F16")).toBe(true);
+        expect(compiledCpuBackendWouldHelp("llama.cpp-linux-x64-cpu-openmp", "F16")).toBe(false);
+        expect(compiledCpuBackendWouldHelp("llama.cpp-linux-x64-cpu-compiled-zen4", "F16")).toBe(false);
+        expect(compiledCpuBackendWouldHelp("llama.cpp-linux-x64-cuda", "BF16")).toBe(false);
+        expect(compiledCpuBackendWouldHelp("llama.cpp-linux-x64-cpu", "Q4_K_M")).toBe(false);
     });
 
     it("gives each model file and KV cache layout its own prompt cache folder", () => {
